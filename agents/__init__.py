@@ -1,0 +1,1 @@
+"""Agents, their executions and the events of each execution."""

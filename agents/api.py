@@ -1,0 +1,135 @@
+"""DRF views: thin adapters that parse, authorize, and call a service.
+
+Every queryset starts from a selector that scopes it to the requesting user,
+so someone else's object is simply not found (404).
+"""
+
+from urllib.parse import urlencode
+
+import django_filters
+from django.contrib.auth import login, logout
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import events, selectors, services
+from .models import AgentExecution
+from .runtimes import runtime_catalog
+from .serializers import (
+    AgentSerializer,
+    EventPageSerializer,
+    EventQuerySerializer,
+    ExecutionCreateSerializer,
+    ExecutionSerializer,
+    LoginSerializer,
+    RuntimeSerializer,
+    UserSerializer,
+)
+
+
+class AgentViewSet(viewsets.ModelViewSet):
+    serializer_class = AgentSerializer
+    filterset_fields = ["status", "runtime"]
+
+    def get_queryset(self):
+        return selectors.agents_with_latest_execution(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.save(owner=self.request.user)
+
+    @extend_schema(request=ExecutionCreateSerializer, responses={201: ExecutionSerializer})
+    @action(detail=True, methods=["post"], url_path="executions")
+    def start_execution(self, request, pk=None):
+        agent = self.get_object()
+        serializer = ExecutionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not agent.is_active:
+            return Response(
+                {"status": ["This agent is inactive; activate it to run it."]}, status=status.HTTP_409_CONFLICT
+            )
+        execution = services.start_execution(agent, serializer.validated_data["input_data"])
+        return Response(ExecutionSerializer(execution).data, status=status.HTTP_201_CREATED)
+
+
+class ExecutionFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=AgentExecution.Status.choices)
+
+    class Meta:
+        model = AgentExecution
+        fields = ["agent", "status"]
+
+
+class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ExecutionSerializer
+    filterset_class = ExecutionFilter
+
+    def get_queryset(self):
+        return selectors.executions_visible_to(self.request.user).order_by("-created_at")
+
+    @extend_schema(request=None, responses={202: ExecutionSerializer})
+    @action(detail=True, methods=["post"])
+    def stop(self, request, pk=None):
+        execution = services.stop_execution(self.get_object())
+        return Response(ExecutionSerializer(execution).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after_seq", int, description="Only events with a greater seq (default 0)."),
+            OpenApiParameter("limit", int, description="At most this many events (default 1000, max 5000)."),
+        ],
+        responses=EventPageSerializer,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def events(self, request, pk=None):
+        execution = self.get_object()
+        query = EventQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        after_seq, limit = query.validated_data["after_seq"], query.validated_data["limit"]
+        messages = [events.row_message(row) for row in selectors.events_after(execution.id, after_seq, limit)]
+        next_url = None
+        if len(messages) == limit:
+            params = urlencode({"after_seq": messages[-1]["seq"], "limit": limit})
+            next_url = request.build_absolute_uri(f"{request.path}?{params}")
+        return Response({"results": messages, "next": next_url})
+
+
+class RuntimeListView(APIView):
+    @extend_schema(responses=RuntimeSerializer(many=True))
+    def get(self, request):
+        return Response(runtime_catalog())
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class MeView(APIView):
+    """The logged-in user; also hands the dashboard its CSRF cookie."""
+
+    @extend_schema(responses=UserSerializer)
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+@method_decorator(csrf_protect, name="dispatch")
+class LoginView(APIView):
+    """Session login for the dashboard (CSRF-protected, unlike DRF's default for anonymous posts)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=LoginSerializer, responses=UserSerializer)
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        login(request, serializer.validated_data["user"])
+        return Response(UserSerializer(serializer.validated_data["user"]).data)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,135 @@
+"""Publishing to Redis from synchronous code: in order, after commit, never blocking.
+
+Every process (api, worker) owns one background thread running an asyncio
+loop. Services hand it channel-layer sends through ``publish``; one coroutine
+sends them in the order given. Two reasons for the thread:
+
+* ``async_to_sync(group_send)`` from a plain thread (a Celery task) starts a
+  new event loop per call, and channels-redis keeps its connection pools per
+  loop, so each call would open a new Redis connection.
+* The caller (a worker storing events, a request stopping an execution) must
+  not wait on Redis. A publish that fails is logged and dropped: every event
+  is already in the database, and clients catch up by seq.
+"""
+
+import asyncio
+import atexit
+import logging
+import os
+import threading
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# Workers listen here for stop requests made by any other process.
+STOP_CHANNEL = "agents.stop"
+
+
+class BackgroundLoop:
+    """An asyncio loop in a daemon thread, started on first use in each process.
+
+    It is recreated after a fork (Celery's prefork pool), since a thread does
+    not survive into the child.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pid = None
+        self.loop = None
+
+    def get(self):
+        with self._lock:
+            if self._pid != os.getpid():
+                self.loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=self.loop.run_forever, name="agents-io", daemon=True)
+                thread.start()
+                self._pid = os.getpid()
+            return self.loop
+
+    def submit(self, coroutine):
+        """Run a coroutine on the loop; returns a concurrent.futures.Future."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.get())
+
+
+background = BackgroundLoop()
+
+
+class Publisher:
+    """Sends (group, message) pairs to the channel layer in the order published."""
+
+    def __init__(self, loop):
+        self._loop = loop
+        self._queue = None
+        self._pid = None
+        self._lock = threading.Lock()
+
+    def _ensure_running(self):
+        with self._lock:
+            if self._pid != os.getpid():
+                loop = self._loop.get()
+                self._queue = asyncio.Queue()
+                self._pid = os.getpid()
+                asyncio.run_coroutine_threadsafe(self._send_forever(), loop)
+        return self._loop.loop
+
+    def publish(self, sends):
+        loop = self._ensure_running()
+        loop.call_soon_threadsafe(self._queue.put_nowait, list(sends))
+
+    def flush(self, timeout=5.0):
+        """Wait until everything published so far has been sent (for shutdown and tests)."""
+        if self._pid != os.getpid():
+            return
+        done = threading.Event()
+        self._loop.loop.call_soon_threadsafe(self._queue.put_nowait, done)
+        done.wait(timeout)
+
+    async def _send_forever(self):
+        layer = get_channel_layer()
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
+            for group, message in item:
+                try:
+                    await layer.group_send(group, message)
+                except Exception:
+                    logger.exception("Could not broadcast %s to %s", message.get("type"), group)
+
+
+publisher = Publisher(background)
+atexit.register(publisher.flush, 2.0)
+
+
+def publish(sends):
+    """Queue channel-layer group sends; call it from ``transaction.on_commit``."""
+    publisher.publish(sends)
+
+
+def wake_workers_to_stop(execution_id):
+    """Tell every worker that this execution should stop (best effort; they also poll)."""
+    background.submit(_publish_stop(str(execution_id)))
+
+
+_redis = {}
+
+
+def redis_client():
+    """The loop thread's asyncio Redis client (one pool per process)."""
+    import redis.asyncio as aioredis
+
+    pid = os.getpid()
+    if pid not in _redis:
+        _redis.clear()
+        _redis[pid] = aioredis.Redis.from_url(settings.REDIS_URL)
+    return _redis[pid]
+
+
+async def _publish_stop(execution_id):
+    try:
+        await redis_client().publish(STOP_CHANNEL, execution_id)
+    except Exception:
+        logger.exception("Could not publish the stop request for %s", execution_id)

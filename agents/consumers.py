@@ -1,0 +1,234 @@
+"""AgentConsumer: the WebSocket at /ws/agents/{agent_id}/.
+
+Clients start and stop executions of one agent and subscribe to their
+events. A subscription replays stored events past the client's last seq and
+then forwards live ones; because the socket joins the execution's group
+before it reads the database, nothing falls between the two, and anything
+seen twice at the seam is dropped by seq. A live event that arrives after a
+gap (a lost channel-layer message) triggers a replay of the gap first, so a
+subscriber always gets every event exactly once, in order.
+"""
+
+import asyncio
+import json
+import uuid
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from rest_framework.authtoken.models import Token
+
+from . import events, selectors, services
+from .serializers import ExecutionSerializer
+
+CLOSE_UNAUTHENTICATED = 4001
+CLOSE_FORBIDDEN = 4003
+REPLAY_CHUNK = 1000
+
+
+class FrameError(Exception):
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def check_uuid(content, field):
+    value = content.get(field)
+    if value is None:
+        raise FrameError(f"'{field}' is required.", "missing_field")
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise FrameError(f"'{field}' is not a valid id.", "invalid_field") from None
+
+
+def check_after_seq(content):
+    value = content.get("after_seq", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FrameError("'after_seq' must be a non-negative integer.", "invalid_field")
+    return value
+
+
+def check_input_data(content):
+    value = content.get("input_data", {})
+    if not isinstance(value, dict):
+        raise FrameError("'input_data' must be a JSON object.", "invalid_field")
+    return value
+
+
+class AgentConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.user = None
+        self.agent = None
+        self.subscriptions = {}  # execution id -> seq of the last event sent
+        self._auth_timeout = None
+        await self.accept()
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            await self._admit(user)
+        else:
+            self._auth_timeout = asyncio.get_running_loop().call_later(
+                settings.AGENTS["WS_AUTH_TIMEOUT"],
+                lambda: asyncio.ensure_future(self._close_unauthenticated()),
+            )
+
+    async def disconnect(self, code):
+        if self._auth_timeout:
+            self._auth_timeout.cancel()
+        if self.agent is not None:
+            await self.channel_layer.group_discard(events.agent_group(self.agent.id), self.channel_name)
+        for execution_id in self.subscriptions:
+            await self.channel_layer.group_discard(events.execution_group(execution_id), self.channel_name)
+
+    # --- Frames from the client ---------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            content = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            return await self.send_error("Frames must be valid JSON.", "invalid_json")
+        if not isinstance(content, dict):
+            return await self.send_error("A frame must be a JSON object with an 'action'.", "invalid_frame")
+        action = content.get("action")
+        if self.user is None:
+            return await self._authenticate(content) if action == "authenticate" else await self._close_unauthenticated()
+        handler = self.actions.get(action) if isinstance(action, str) else None
+        if handler is None:
+            return await self.send_error(f"Unknown action {action!r}.", "unknown_action")
+        try:
+            await handler(self, content)
+        except FrameError as error:
+            await self.send_error(error.message, error.code)
+
+    async def start_agent(self, content):
+        input_data = check_input_data(content)
+        if not self.agent.is_active:
+            raise FrameError("This agent is inactive; activate it to run it.", "agent_inactive")
+        execution = await database_sync_to_async(services.start_execution)(self.agent, input_data)
+        await self.send_json({"type": "execution_created", "execution": ExecutionSerializer(execution).data})
+        await self._subscribe(str(execution.id), 0)
+
+    async def stop_agent(self, content):
+        execution = await self._find_execution(check_uuid(content, "execution_id"))
+        await database_sync_to_async(services.stop_execution)(execution)
+
+    async def subscribe(self, content):
+        execution_id = check_uuid(content, "execution_id")
+        after_seq = check_after_seq(content)
+        await self._find_execution(execution_id)
+        await self._subscribe(execution_id, after_seq)
+
+    async def unsubscribe(self, content):
+        execution_id = check_uuid(content, "execution_id")
+        if self.subscriptions.pop(execution_id, None) is not None:
+            await self.channel_layer.group_discard(events.execution_group(execution_id), self.channel_name)
+
+    async def ping(self, content):
+        await self.send_json({"type": "pong"})
+
+    async def already_authenticated(self, content):
+        raise FrameError("This connection is already authenticated.", "already_authenticated")
+
+    actions = {
+        "start_agent": start_agent,
+        "stop_agent": stop_agent,
+        "subscribe": subscribe,
+        "unsubscribe": unsubscribe,
+        "ping": ping,
+        "authenticate": already_authenticated,
+    }
+
+    # --- Messages from the channel layer -------------------------------------------------
+
+    async def execution_events(self, message):
+        for event in message["events"]:
+            execution_id = event["execution_id"]
+            last_seq = self.subscriptions.get(execution_id)
+            if last_seq is None or event["seq"] <= last_seq:
+                continue
+            if event["seq"] > last_seq + 1:
+                await self._replay(execution_id, before_seq=event["seq"])
+            await self.send_json(event)
+            self.subscriptions[execution_id] = event["seq"]
+
+    async def execution_status(self, message):
+        await self.send_json(
+            {"type": "execution_status", "execution_id": message["execution_id"], "status": message["status"]}
+        )
+
+    # --- Helpers ---------------------------------------------------------------------------
+
+    async def send_error(self, message, code):
+        await self.send_json({"type": "error", "message": message, "code": code})
+
+    async def _authenticate(self, content):
+        user = await database_sync_to_async(_user_for_token)(content.get("token"))
+        if user is None:
+            return await self._close_unauthenticated()
+        if self._auth_timeout:
+            self._auth_timeout.cancel()
+        await self._admit(user)
+
+    async def _close_unauthenticated(self):
+        if self.user is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def _admit(self, user):
+        agent = await database_sync_to_async(_agent_for)(user, self.scope["url_route"]["kwargs"]["agent_id"])
+        if agent is None:
+            # Someone else's agent and a missing one look the same.
+            return await self.close(code=CLOSE_FORBIDDEN)
+        self.user, self.agent = user, agent
+        await self.channel_layer.group_add(events.agent_group(agent.id), self.channel_name)
+        await self.send_json({"type": "connection", "status": "connected", "agent_id": str(agent.id)})
+
+    async def _find_execution(self, execution_id):
+        execution = await database_sync_to_async(_execution_for)(self.user, self.agent, execution_id)
+        if execution is None:
+            raise FrameError("No such execution of this agent.", "not_found")
+        return execution
+
+    async def _subscribe(self, execution_id, after_seq):
+        # Join the group first: an event committed after the replay query is
+        # then certain to arrive live.
+        await self.channel_layer.group_add(events.execution_group(execution_id), self.channel_name)
+        self.subscriptions[execution_id] = after_seq
+        await self._replay(execution_id)
+
+    async def _replay(self, execution_id, before_seq=None):
+        while True:
+            chunk = await database_sync_to_async(_event_messages)(
+                execution_id, self.subscriptions[execution_id], before_seq
+            )
+            for message in chunk:
+                await self.send_json(message)
+            if chunk:
+                self.subscriptions[execution_id] = chunk[-1]["seq"]
+            if len(chunk) < REPLAY_CHUNK:
+                return
+
+
+def _user_for_token(key):
+    if not isinstance(key, str) or not key:
+        return None
+    token = Token.objects.select_related("user").filter(key=key).first()
+    return token.user if token and token.user.is_active else None
+
+
+def _agent_for(user, agent_id):
+    try:
+        return selectors.agents_visible_to(user).filter(id=agent_id).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def _execution_for(user, agent, execution_id):
+    return selectors.executions_visible_to(user).filter(id=execution_id, agent=agent).first()
+
+
+def _event_messages(execution_id, after_seq, before_seq):
+    rows = selectors.events_after(execution_id, after_seq)
+    if before_seq is not None:
+        rows = rows.filter(seq__lt=before_seq)
+    return [events.row_message(row) for row in rows[:REPLAY_CHUNK]]

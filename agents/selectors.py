@@ -1,0 +1,39 @@
+"""Reads that carry rules: who may see what, and events in seq order."""
+
+from django.db.models import OuterRef, Subquery
+
+from .models import Agent, AgentEvent, AgentExecution
+
+
+def agents_visible_to(user):
+    """A user sees their own agents; staff see everyone's."""
+    agents = Agent.objects.all()
+    if not user.is_staff:
+        agents = agents.filter(owner=user)
+    return agents
+
+
+def agents_with_latest_execution(user):
+    latest = AgentExecution.objects.filter(agent=OuterRef("pk")).order_by("-created_at")
+    return agents_visible_to(user).annotate(
+        latest_execution_id=Subquery(latest.values("id")[:1]),
+        latest_execution_status=Subquery(latest.values("status")[:1]),
+        latest_execution_created_at=Subquery(latest.values("created_at")[:1]),
+    )
+
+
+def executions_visible_to(user):
+    executions = AgentExecution.objects.all()
+    if not user.is_staff:
+        executions = executions.filter(agent__owner=user)
+    return executions
+
+
+def events_after(execution_id, after_seq, limit=None):
+    """Stored events with seq > after_seq, in seq order (the replay query)."""
+    events = AgentEvent.objects.filter(execution_id=execution_id, seq__gt=after_seq).order_by("seq")
+    return events[:limit] if limit else events
+
+
+def is_stop_requested(execution_id):
+    return AgentExecution.objects.filter(id=execution_id, stop_requested_at__isnull=False).exists()

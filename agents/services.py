@@ -1,0 +1,262 @@
+"""Every write with side effects: starting, claiming, recording, stopping, finishing, reaping.
+
+Each status change is one conditional UPDATE on the current status inside a
+transaction that also stores the change's event, so two processes racing for
+the same execution (a worker finishing it, a user stopping it, the reaper
+failing it) cannot both win, and a terminal execution never gets another
+event. Broadcasts and task enqueues happen only after commit.
+"""
+
+import logging
+import os
+import socket
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import events
+from .broadcast import publish, wake_workers_to_stop
+from .models import AgentEvent, AgentExecution
+
+logger = logging.getLogger(__name__)
+
+Status = AgentExecution.Status
+
+WORKER_LOST_MESSAGE = "The worker running this execution stopped responding."
+
+
+def _lease_until(now):
+    return now + timedelta(seconds=settings.AGENTS["LEASE_SECONDS"])
+
+
+def worker_name():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# --- Starting ------------------------------------------------------------------------
+
+
+def start_execution(agent, input_data):
+    """Create a pending execution and enqueue its run once the row is committed."""
+    from .tasks import run_execution
+
+    with transaction.atomic():
+        execution = AgentExecution.objects.create(agent=agent, input_data=input_data)
+        run_execution.delay_on_commit(str(execution.id))
+        transaction.on_commit(partial(_broadcast_status, execution))
+    return execution
+
+
+def claim_execution(execution_id):
+    """Move a pending execution to running for this worker, or return None.
+
+    A redelivered or duplicated task finds the execution no longer pending
+    and gets None, so a run never happens twice.
+    """
+    now = timezone.now()
+    return _transition(
+        execution_id,
+        from_statuses=[Status.PENDING],
+        to_status=Status.RUNNING,
+        event_type=events.EXECUTION_STARTED,
+        content=lambda execution: {"input_data": execution.input_data},
+        started_at=now,
+        lease_expires_at=_lease_until(now),
+        worker=worker_name(),
+    )
+
+
+# --- While running ---------------------------------------------------------------------
+
+
+def record_events(execution_id, pending):
+    """Store a batch of agent events with the next seqs and broadcast them as one message.
+
+    Returns False when the execution is no longer running (stopped, reaped):
+    the events are dropped and the caller should end the run. Storing also
+    renews the lease, so a busy run needs no separate heartbeat.
+    """
+    if not pending:
+        return True
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = AgentExecution.objects.filter(id=execution_id, status=Status.RUNNING).update(
+            last_seq=F("last_seq") + len(pending), lease_expires_at=_lease_until(now)
+        )
+        if not claimed:
+            return False
+        # Our UPDATE holds the row's write lock until commit, so no other
+        # writer can take these seqs.
+        last_seq = AgentExecution.objects.filter(id=execution_id).values_list("last_seq", flat=True).get()
+        first_seq = last_seq - len(pending) + 1
+        rows = [
+            AgentEvent(
+                execution_id=execution_id,
+                seq=first_seq + offset,
+                event_type=event.event_type,
+                content=event.content,
+                timestamp=event.timestamp,
+            )
+            for offset, event in enumerate(pending)
+        ]
+        AgentEvent.objects.bulk_create(rows)
+        messages = [events.row_message(row) for row in rows]
+        transaction.on_commit(
+            partial(publish, [(events.execution_group(execution_id), events.events_broadcast(messages))])
+        )
+    return True
+
+
+def renew_lease(execution_id):
+    """Extend a running execution's lease; False means it is no longer ours to run."""
+    return bool(
+        AgentExecution.objects.filter(id=execution_id, status=Status.RUNNING).update(
+            lease_expires_at=_lease_until(timezone.now())
+        )
+    )
+
+
+# --- Ending ----------------------------------------------------------------------------
+
+
+def complete_execution(execution_id, output):
+    return _transition(
+        execution_id,
+        from_statuses=[Status.RUNNING],
+        to_status=Status.COMPLETED,
+        event_type=events.EXECUTION_COMPLETED,
+        content={"output": output},
+        output_data=output,
+        completed_at=timezone.now(),
+    )
+
+
+def fail_execution(execution_id, message, code):
+    return _transition(
+        execution_id,
+        from_statuses=[Status.RUNNING],
+        to_status=Status.FAILED,
+        event_type=events.EXECUTION_ERROR,
+        content={"message": message, "code": code},
+        error_message=message,
+        error_code=code,
+        completed_at=timezone.now(),
+    )
+
+
+def stop_execution(execution):
+    """Ask for an execution to stop; safe to call any number of times, from any process.
+
+    A pending execution is stopped at once. A running one is marked, and its
+    worker is woken through Redis (it also checks the mark on every
+    heartbeat); the worker then closes the agent server's stream and writes
+    ``execution_stopped``. A terminal execution is left as it is.
+    """
+    now = timezone.now()
+    stopped = _transition(
+        execution.id,
+        from_statuses=[Status.PENDING],
+        to_status=Status.STOPPED,
+        event_type=events.EXECUTION_STOPPED,
+        content={"message": "Stopped before it started."},
+        stop_requested_at=now,
+        completed_at=now,
+    )
+    if stopped:
+        return stopped
+    with transaction.atomic():
+        AgentExecution.objects.filter(id=execution.id, status=Status.RUNNING, stop_requested_at=None).update(
+            stop_requested_at=now
+        )
+        # Wake the worker even if the mark was already set: a repeated stop is
+        # how a user retries when the first wake-up was lost.
+        if AgentExecution.objects.filter(id=execution.id, status=Status.RUNNING).exists():
+            transaction.on_commit(partial(wake_workers_to_stop, execution.id))
+    execution.refresh_from_db()
+    return execution
+
+
+def confirm_stopped(execution_id):
+    """The worker has closed the run of an execution whose stop was requested."""
+    return _transition(
+        execution_id,
+        from_statuses=[Status.RUNNING],
+        to_status=Status.STOPPED,
+        event_type=events.EXECUTION_STOPPED,
+        content={"message": "Stopped on request."},
+        completed_at=timezone.now(),
+    )
+
+
+def reap_executions():
+    """Fail every running execution whose lease expired: its worker is gone.
+
+    Returns the number reaped. Each is a conditional UPDATE that also checks
+    the lease, so a worker renewing at the same moment keeps its execution.
+    """
+    now = timezone.now()
+    expired = AgentExecution.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now).values_list(
+        "id", flat=True
+    )
+    reaped = 0
+    for execution_id in list(expired):
+        execution = _transition(
+            execution_id,
+            from_statuses=[Status.RUNNING],
+            to_status=Status.FAILED,
+            event_type=events.EXECUTION_ERROR,
+            content={"message": WORKER_LOST_MESSAGE, "code": "worker_lost"},
+            only_if={"lease_expires_at__lt": now},
+            error_message=WORKER_LOST_MESSAGE,
+            error_code="worker_lost",
+            completed_at=now,
+        )
+        if execution:
+            reaped += 1
+            logger.warning("Execution %s failed: its worker %s was lost", execution_id, execution.worker)
+    return reaped
+
+
+# --- The one place status changes ----------------------------------------------------------
+
+
+def _transition(execution_id, *, from_statuses, to_status, event_type, content, only_if=None, **fields):
+    """Move an execution from one of ``from_statuses`` to ``to_status`` and record the event.
+
+    ``content`` is the event's content, or a function of the updated
+    execution. Returns the updated execution, or None when it was not in one
+    of ``from_statuses`` (someone else moved it first).
+    """
+    with transaction.atomic():
+        moved = AgentExecution.objects.filter(
+            id=execution_id, status__in=from_statuses, **(only_if or {})
+        ).update(status=to_status, last_seq=F("last_seq") + 1, **fields)
+        if not moved:
+            return None
+        execution = AgentExecution.objects.get(id=execution_id)
+        event = AgentEvent.objects.create(
+            execution=execution,
+            seq=execution.last_seq,
+            event_type=event_type,
+            content=content(execution) if callable(content) else content,
+            timestamp=timezone.now(),
+        )
+        transaction.on_commit(partial(_broadcast_event, execution, event))
+    return execution
+
+
+def _broadcast_event(execution, event):
+    publish(
+        [
+            (events.execution_group(execution.id), events.events_broadcast([events.row_message(event)])),
+            (events.agent_group(execution.agent_id), events.status_broadcast(execution)),
+        ]
+    )
+
+
+def _broadcast_status(execution):
+    publish([(events.agent_group(execution.agent_id), events.status_broadcast(execution))])

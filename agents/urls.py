@@ -1,0 +1,18 @@
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+router = DefaultRouter()
+router.register("agents", api.AgentViewSet, basename="agent")
+router.register("executions", api.ExecutionViewSet, basename="execution")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/login/", api.LoginView.as_view(), name="auth-login"),
+    path("auth/logout/", api.LogoutView.as_view(), name="auth-logout"),
+    path("auth/me/", api.MeView.as_view(), name="auth-me"),
+    path("runtimes/", api.RuntimeListView.as_view(), name="runtimes"),
+    path("", include(router.urls)),
+]

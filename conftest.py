@@ -1,0 +1,156 @@
+"""Shared fixtures: personas, and the platform's real processes for integration tests.
+
+Personas: ``owner`` (Olivia) owns the agents under test, ``staff`` (Sam) is a
+staff member who may see everything, ``outsider`` (Oscar) is another user who
+must see nothing of Olivia's.
+
+Integration tests get a real Redis (from REDIS_URL; ``make test`` starts a
+private one), a real agent server process and a real Celery worker process,
+both pointed at the test database.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from redis import Redis
+from rest_framework.test import APIClient
+
+from testsupport import start_mcp_server
+from testsupport.stack import start_beat, start_worker
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+# --- Personas --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return django_user_model.objects.create_user("olivia", password=PASSWORD)
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user("sam", password=PASSWORD, is_staff=True)
+
+
+@pytest.fixture
+def outsider(django_user_model):
+    return django_user_model.objects.create_user("oscar", password=PASSWORD)
+
+
+@pytest.fixture
+def api_as():
+    """An API client authenticated as the given user (or anonymous for None)."""
+
+    def client_for(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def make_agent(owner):
+    from agents.models import Agent
+
+    def make(user=None, **fields):
+        fields.setdefault("name", "Synthetic")
+        fields.setdefault("runtime", "synthetic")
+        fields.setdefault("config", {"steps": 2, "tokens": 5, "delay_ms": 0})
+        return Agent.objects.create(owner=user or owner, **fields)
+
+    return make
+
+
+@pytest.fixture
+def agent(make_agent):
+    return make_agent()
+
+
+# --- Real processes -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    try:
+        with Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2) as redis:
+            redis.ping()
+    except Exception as exc:
+        pytest.fail(f"Redis at {settings.REDIS_URL} is not reachable ({exc}); `make test` starts one.")
+    return settings.REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def agent_server():
+    with start_mcp_server(env={"MCP_AGENT_TOKEN": None, "MCP_PING_INTERVAL": "1"}) as server:
+        yield server
+
+
+def _database_url(settings_dict):
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(settings_dict['NAME']).resolve()}"
+    user = settings_dict.get("USER") or ""
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def platform_env(django_db_setup, redis_url, agent_server):
+    """The environment of every platform process a test starts: the test database, Redis, the agent server."""
+    return {
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "REDIS_URL": redis_url,
+        "MCP_AGENT_URL": agent_server.url,
+        "MCP_AGENT_TOKEN": None,
+        "DEBUG": None,
+    }
+
+
+class WorkerPool:
+    """Keeps one worker running for the session, restarting it when a test killed
+    it or asked for a different configuration."""
+
+    def __init__(self, env):
+        self.env = env
+        self.process = None
+        self.overrides = None
+
+    def ensure(self, **overrides):
+        if self.process is not None and (not self.process.is_running() or overrides != self.overrides):
+            self.process.stop()
+            self.process = None
+        if self.process is None:
+            self.process = start_worker({**self.env, **overrides})
+            self.overrides = overrides
+        return self.process
+
+    def stop(self):
+        if self.process is not None:
+            self.process.stop()
+
+
+@pytest.fixture(scope="session")
+def worker_pool(platform_env):
+    pool = WorkerPool(platform_env)
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture
+def worker(worker_pool, transactional_db):
+    """A running Celery worker connected to the test database (tests using it commit for real)."""
+    return worker_pool.ensure()
+
+
+@pytest.fixture
+def beat(platform_env, tmp_path, transactional_db):
+    process = start_beat(platform_env, tmp_path)
+    yield process
+    process.stop()
