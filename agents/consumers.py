@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from rest_framework.authtoken.models import Token
+from rest_framework.utils.encoders import JSONEncoder
 
 from . import events, selectors, services
 from .serializers import ExecutionSerializer
@@ -58,6 +59,11 @@ def check_input_data(content):
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
+    @classmethod
+    async def encode_json(cls, content):
+        # DRF's encoder, so serializer output (UUIDs, datetimes) goes out as in REST.
+        return json.dumps(content, cls=JSONEncoder, separators=(",", ":"))
+
     async def connect(self):
         self.user = None
         self.agent = None
