@@ -178,7 +178,12 @@ if AGENTS["HEARTBEAT_SECONDS"] >= AGENTS["LEASE_SECONDS"]:
     raise ImproperlyConfigured("EXECUTION_HEARTBEAT_SECONDS must be shorter than EXECUTION_LEASE_SECONDS.")
 
 CELERY_BEAT_SCHEDULE = {
-    "reap-executions": {"task": "agents.tasks.reap_executions", "schedule": AGENTS["REAP_INTERVAL"]},
+    "reap-executions": {
+        "task": "agents.tasks.reap_executions",
+        "schedule": AGENTS["REAP_INTERVAL"],
+        # Reaps queued while no worker was up are redundant: keep only fresh ones.
+        "options": {"expires": AGENTS["REAP_INTERVAL"] * 2},
+    },
 }
 
 # --- REST API ------------------------------------------------------------------------
@@ -206,6 +211,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AgentStatusEnum": "agents.models.Agent.Status",
+        "ExecutionStatusEnum": "agents.models.AgentExecution.Status",
+    },
 }
 
 LOGGING = {
