@@ -15,38 +15,33 @@ from .processes import LOOPBACK, ManagedProcess, free_port, http_ready
 CELERY = [sys.executable, "-m", "celery", "-A", "config"]
 
 
-def log_contains(process_holder: list[ManagedProcess], text: str):
-    def check() -> bool:
-        return text in process_holder[0].log_text()
+class LoggedReadyProcess(ManagedProcess):
+    """Ready once its log shows ``ready_text``."""
 
-    return check
+    ready_text = ""
+
+    def is_ready(self) -> bool:
+        return self.ready_text in self.log_text()
 
 
-def start_worker(env: Mapping[str, str | None], concurrency: int = 4) -> ManagedProcess:
+class WorkerProcess(LoggedReadyProcess):
+    ready_text = " ready."
+
+
+class BeatProcess(LoggedReadyProcess):
+    ready_text = "beat: Starting"
+
+
+def start_worker(env: Mapping[str, str | None], concurrency: int = 4) -> WorkerProcess:
     """A Celery worker (thread pool, as in production) that is ready to take tasks."""
-    holder: list[ManagedProcess] = []
-    worker = ManagedProcess(
-        [*CELERY, "worker", "--pool", "threads", "--concurrency", str(concurrency), "--loglevel", "INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        env=env,
-        ready_check=log_contains(holder, " ready."),
-        name="worker",
-        startup_timeout=30,
-    )
-    holder.append(worker)
-    return worker.start()
+    argv = [*CELERY, "worker", "--pool", "threads", "--concurrency", str(concurrency), "--loglevel", "INFO",
+            "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return WorkerProcess(argv, env=env, name="worker", startup_timeout=30).start()
 
 
-def start_beat(env: Mapping[str, str | None], schedule_dir: Path) -> ManagedProcess:
-    holder: list[ManagedProcess] = []
-    beat = ManagedProcess(
-        [*CELERY, "beat", "--loglevel", "INFO", "--schedule", str(schedule_dir / "beat-schedule")],
-        env=env,
-        ready_check=log_contains(holder, "beat: Starting"),
-        name="beat",
-    )
-    holder.append(beat)
-    return beat.start()
+def start_beat(env: Mapping[str, str | None], schedule_dir: Path) -> BeatProcess:
+    argv = [*CELERY, "beat", "--loglevel", "INFO", "--schedule", str(schedule_dir / "beat-schedule")]
+    return BeatProcess(argv, env=env, name="beat").start()
 
 
 class ApiProcess(ManagedProcess):

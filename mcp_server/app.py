@@ -1,0 +1,139 @@
+"""The MCP agent server's ASGI application: routes, admission of runs, auth.
+
+``GET /health``
+    ``{"status": "ok", "runtimes": [...], "active_runs": n}``; never needs a token.
+``POST /execute``
+    Runs an agent. ``Accept: text/event-stream`` streams the run as SSE;
+    anything else gets one JSON summary when the run ends (see
+    ``mcp_server.responses``). A request that cannot run is answered with
+    400 ``{"error": {"message", "code", "fields"?}}`` before anything starts.
+
+When a token is configured, every other request needs
+``Authorization: Bearer <token>`` or gets 401 with code ``unauthorized``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import replace
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mcp_server.protocol import INVALID_CONFIG, UNKNOWN_RUNTIME, BadRequest, RunRequest, parse_run_request
+from mcp_server.responses import EventStreamResponse, RunSummaryResponse, error_response
+from mcp_server.runs import ActiveRuns, execute_run
+from mcp_server.runtimes import ConfigError, Runtime, UnknownRuntime, get_runtime, runtime_names
+from mcp_server.settings import Settings
+
+OPEN_ROUTES = {("GET", "/health"), ("HEAD", "/health")}
+
+
+def create_app(settings: Settings) -> Starlette:
+    middleware = []
+    if settings.agent_token:
+        middleware.append(Middleware(BearerTokenGuard, token=settings.agent_token))
+    app = Starlette(
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Route("/execute", execute, methods=["POST"]),
+        ],
+        middleware=middleware,
+        exception_handlers={HTTPException: http_error, Exception: internal_error},
+    )
+    app.state.settings = settings
+    app.state.active_runs = ActiveRuns()
+    return app
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse(
+        {
+            "status": "ok",
+            "runtimes": runtime_names(),
+            "active_runs": request.app.state.active_runs.count,
+        }
+    )
+
+
+async def execute(request: Request) -> Response:
+    try:
+        body = await request.body()
+    except ClientDisconnect:
+        return Response(status_code=400)  # nobody is left to read it
+    try:
+        runtime, run_request = admit(body)
+    except BadRequest as rejection:
+        return error_response(400, rejection.message, rejection.code, fields=rejection.fields)
+
+    run = execute_run(runtime, run_request, request.app.state.active_runs)
+    if wants_event_stream(request.headers.get("accept", "")):
+        return EventStreamResponse(run, ping_interval=request.app.state.settings.ping_interval)
+    return RunSummaryResponse(run)
+
+
+def admit(body: bytes) -> tuple[Runtime, RunRequest]:
+    """Turn a request body into a runtime and a request with its normalized config."""
+    run_request = parse_run_request(body)
+    agent = run_request.agent
+    try:
+        runtime = get_runtime(agent.runtime)
+    except UnknownRuntime as error:
+        raise BadRequest(str(error), UNKNOWN_RUNTIME, {"agent.runtime": str(error)}) from None
+    try:
+        config = runtime.check_config(agent.config)
+    except ConfigError as error:
+        fields = {f"agent.config.{option}": problem for option, problem in error.fields.items()}
+        raise BadRequest(error.message, INVALID_CONFIG, fields) from None
+    return runtime, replace(run_request, agent=replace(agent, config=config))
+
+
+def wants_event_stream(accept: str) -> bool:
+    return "text/event-stream" in accept.lower()
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    return error_response(
+        exc.status_code, exc.detail, codes.get(exc.status_code, "http_error"), headers=exc.headers
+    )
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    # Starlette re-raises the exception afterwards and uvicorn logs its
+    # traceback; the client gets no internals.
+    return error_response(500, "Internal server error.", "internal_error")
+
+
+class BearerTokenGuard:
+    """Rejects requests without ``Authorization: Bearer <token>``, except the open routes."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self._app = app
+        self._token = token.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (scope["method"], scope["path"]) in OPEN_ROUTES:
+            await self._app(scope, receive, send)
+            return
+        provided = dict(scope["headers"]).get(b"authorization")
+        if provided is not None and self._is_valid(provided):
+            await self._app(scope, receive, send)
+            return
+        message = (
+            "Missing bearer token: send 'Authorization: Bearer <token>'."
+            if provided is None
+            else "Invalid bearer token."
+        )
+        response = error_response(401, message, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+        await response(scope, receive, send)
+
+    def _is_valid(self, authorization: bytes) -> bool:
+        scheme, _, credentials = authorization.partition(b" ")
+        # compare_digest so the time taken does not reveal how much of a guess was right.
+        return scheme.lower() == b"bearer" and hmac.compare_digest(credentials.strip(), self._token)

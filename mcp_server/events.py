@@ -1,0 +1,113 @@
+"""The vocabulary of a run: agent events, the result, and failures.
+
+A runtime's ``run()`` is an async generator that yields ``Event`` objects made
+with the builders below (``progress``, ``message``, ``step``, ``token``,
+``tool_call``, ``tool_result``) and ends by yielding one ``Result``. To end a
+run as failed it raises ``RuntimeFailure(message, code)``. The server (see
+``mcp_server.runs``) turns the ``Result`` into the terminal ``result`` event
+and any failure into the terminal ``error`` event, so runtimes never build
+those two themselves.
+
+Each ``Event`` encodes its data to compact JSON once, when it is built. That
+makes a value JSON cannot carry (a datetime, NaN, a set) fail inside the
+runtime that produced it, with a traceback pointing there, and lets the SSE
+transport write the text as is instead of encoding every event again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+# Compact, and strict about NaN/Infinity because browsers' JSON.parse rejects them.
+encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+PROGRESS = "progress"
+MESSAGE = "message"
+STEP = "step"
+TOKEN = "token"
+TOOL_CALL = "tool_call"
+TOOL_RESULT = "tool_result"
+AGENT_EVENT_TYPES = frozenset({PROGRESS, MESSAGE, STEP, TOKEN, TOOL_CALL, TOOL_RESULT})
+
+# Terminal events: exactly one of them ends every run. Only the server emits them.
+RESULT = "result"
+ERROR = "error"
+
+# Code of the error event when a runtime breaks its contract or crashes.
+RUNTIME_ERROR = "runtime_error"
+
+
+@dataclass(slots=True)
+class Event:
+    """One event of a run: its ``type``, its ``data`` and the data as JSON text.
+
+    Treat it as immutable: ``data_json`` is computed once, when it is built.
+    """
+
+    type: str
+    data: dict[str, Any]
+    data_json: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.data_json = encode_json(self.data)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "data": self.data}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What a run produced; a runtime yields it as its last item."""
+
+    output: dict[str, Any]
+
+
+class RuntimeFailure(Exception):
+    """Raised by a runtime to end its run with an ``error`` event.
+
+    ``message`` is shown to people, so it should say what went wrong in their
+    terms; ``code`` is a stable machine-readable identifier.
+    """
+
+    def __init__(self, message: str, code: str = RUNTIME_ERROR) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def progress(stage: str, message: str, percent: int | float | None = None) -> Event:
+    data: dict[str, Any] = {"stage": stage, "message": message}
+    if percent is not None:
+        data["percent"] = percent
+    return Event(PROGRESS, data)
+
+
+def message(role: str, content: str) -> Event:
+    return Event(MESSAGE, {"role": role, "content": content})
+
+
+def step(name: str, content: str) -> Event:
+    return Event(STEP, {"name": name, "content": content})
+
+
+def token(content: str) -> Event:
+    """A text delta: only the new text, never everything so far."""
+    return Event(TOKEN, {"content": content})
+
+
+def tool_call(tool: str, arguments: dict[str, Any]) -> Event:
+    return Event(TOOL_CALL, {"tool": tool, "arguments": arguments})
+
+
+def tool_result(tool: str, result: Any) -> Event:
+    return Event(TOOL_RESULT, {"tool": tool, "result": result})
+
+
+def result_event(output: dict[str, Any]) -> Event:
+    return Event(RESULT, {"output": output})
+
+
+def error_event(message: str, code: str) -> Event:
+    return Event(ERROR, {"message": message, "code": code})

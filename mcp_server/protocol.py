@@ -1,0 +1,140 @@
+"""The ``POST /execute`` request: parsing untrusted JSON into a ``RunRequest``.
+
+Body::
+
+    {"execution_id": str,
+     "agent": {"id": str, "name": str, "runtime": str, "config": {...}},
+     "input_data": {...}}
+
+``agent.config`` and ``input_data`` may be omitted (they default to ``{}``);
+unknown top-level keys are ignored so newer clients can talk to this server.
+Every problem is reported at once in ``BadRequest.fields``, keyed by the
+dotted path of the offending field, so a client can fix its request in one go.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+INVALID_REQUEST = "invalid_request"
+UNKNOWN_RUNTIME = "unknown_runtime"
+INVALID_CONFIG = "invalid_config"
+
+REQUIRED = "This field is required."
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    id: str
+    name: str
+    runtime: str
+    # Untrusted as parsed; replaced by the runtime's normalized config before the run starts.
+    config: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    execution_id: str
+    agent: AgentSpec
+    input_data: dict[str, Any]
+
+
+class BadRequest(Exception):
+    """The request cannot be run; answered with HTTP 400 and this message, code and fields."""
+
+    def __init__(self, message: str, code: str = INVALID_REQUEST, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.fields = fields or {}
+
+
+def parse_run_request(body: bytes) -> RunRequest:
+    """Parse and shape-check a request body; raise ``BadRequest`` if it is unusable."""
+    document = _parse_json(body)
+    if not isinstance(document, dict):
+        raise BadRequest("The request body must be a JSON object.")
+
+    problems: dict[str, str] = {}
+    execution_id = _string(document, "execution_id", problems, non_empty=True)
+    agent = _object(document, "agent", problems, required=True)
+    input_data = _object(document, "input_data", problems, required=False)
+    agent_id = agent_name = runtime = None
+    config: dict[str, Any] | None = None
+    if agent is not None:
+        agent_id = _string(agent, "id", problems, path="agent.id", non_empty=True)
+        agent_name = _string(agent, "name", problems, path="agent.name")
+        runtime = _string(agent, "runtime", problems, path="agent.runtime", non_empty=True)
+        config = _object(agent, "config", problems, path="agent.config", required=False)
+    if problems:
+        raise BadRequest(_summary(problems), INVALID_REQUEST, problems)
+
+    return RunRequest(
+        execution_id=execution_id,
+        agent=AgentSpec(id=agent_id, name=agent_name, runtime=runtime, config=config or {}),
+        input_data=input_data or {},
+    )
+
+
+def _parse_json(body: bytes) -> Any:
+    if not body.strip():
+        raise BadRequest("The request body is empty; expected a JSON object.")
+    try:
+        return json.loads(body, parse_constant=_reject_non_json_constant)
+    except ValueError as error:  # also covers JSONDecodeError and UnicodeDecodeError
+        raise BadRequest(f"The request body is not valid JSON: {error}.") from None
+    except RecursionError:
+        raise BadRequest("The request body is nested too deeply.") from None
+
+
+def _reject_non_json_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity, but they are not JSON and would
+    # break every client the values get echoed to.
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _string(
+    container: dict[str, Any],
+    key: str,
+    problems: dict[str, str],
+    *,
+    path: str | None = None,
+    non_empty: bool = False,
+) -> Any:
+    path = path or key
+    if key not in container:
+        problems[path] = REQUIRED
+        return None
+    value = container[key]
+    if not isinstance(value, str):
+        problems[path] = "Must be a string."
+    elif non_empty and not value.strip():
+        problems[path] = "Must not be empty."
+    return value
+
+
+def _object(
+    container: dict[str, Any],
+    key: str,
+    problems: dict[str, str],
+    *,
+    path: str | None = None,
+    required: bool,
+) -> dict[str, Any] | None:
+    path = path or key
+    if key not in container:
+        if required:
+            problems[path] = REQUIRED
+        return None
+    value = container[key]
+    if not isinstance(value, dict):
+        problems[path] = "Must be a JSON object."
+        return None
+    return value
+
+
+def _summary(problems: dict[str, str]) -> str:
+    details = " ".join(f"{path}: {problem}" for path, problem in problems.items())
+    return f"Invalid request. {details}"

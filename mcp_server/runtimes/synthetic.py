@@ -1,0 +1,92 @@
+"""``synthetic``: a deterministic agent for tests, benchmarks and demos.
+
+It plays a fixed script instead of thinking: for each step ``i`` of ``steps``
+a ``progress`` event and a ``step`` event, then ``tokens`` ``token`` events
+(``"tok1 "``, ``"tok2 "``, ...) ``delay_ms`` apart, then a result whose
+``text`` is all the token deltas joined. The same config always produces the
+same events, byte for byte, so callers can assert on exact sequences and
+measure throughput without an LLM in the way.
+
+``fail_at = k`` replaces the k-th event (progress, step and token events
+counted from 1) with a ``synthetic_failure`` error and ends the run; a ``k``
+beyond the last event never fires.
+
+With ``delay_ms = 0`` the script never sleeps. Handing the event loop back
+now and then, so cancellation and keep-alive pings still happen during a
+burst, is done for every runtime by ``mcp_server.runs``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+from mcp_server import events
+from mcp_server.events import Event, Result, RuntimeFailure
+from mcp_server.protocol import RunRequest
+from mcp_server.runtimes.base import Runtime
+
+SYNTHETIC_FAILURE = "synthetic_failure"
+
+
+def _integer(default: int, minimum: int, maximum: int, description: str) -> dict:
+    return {
+        "type": "integer",
+        "minimum": minimum,
+        "maximum": maximum,
+        "default": default,
+        "description": description,
+    }
+
+
+class SyntheticRuntime(Runtime):
+    """Plays a deterministic script of progress, step and token events."""
+
+    name = "synthetic"
+    config_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "steps": _integer(3, 0, 1000, "Number of steps, each a progress and a step event."),
+            "tokens": _integer(20, 0, 100_000, "Number of token events after the steps."),
+            "delay_ms": _integer(0, 0, 60_000, "Pause between two token events, in milliseconds."),
+            "fail_at": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "default": None,
+                "description": "Fail instead of emitting this event (counted from 1); null never fails.",
+            },
+        },
+    }
+
+    async def run(self, request: RunRequest) -> AsyncIterator[Event | Result]:
+        config = request.agent.config
+        fail_at = config["fail_at"]
+        delay_seconds = config["delay_ms"] / 1000
+        deltas: list[str] = []
+        for number, event in enumerate(script(config["steps"], config["tokens"]), start=1):
+            if number == fail_at:
+                raise RuntimeFailure(f"Synthetic failure at event {number}", SYNTHETIC_FAILURE)
+            if event.type == events.TOKEN:
+                if deltas and delay_seconds:
+                    await asyncio.sleep(delay_seconds)
+                deltas.append(event.data["content"])
+            yield event
+        yield Result(
+            {
+                "text": "".join(deltas),
+                "steps": config["steps"],
+                "tokens": config["tokens"],
+                "input": request.input_data,
+            }
+        )
+
+
+def script(steps: int, tokens: int) -> Iterator[Event]:
+    """The events of a successful run with this many steps and tokens, in order."""
+    for index in range(1, steps + 1):
+        # Percent of steps already done, so it rises and never claims 100 before the result.
+        yield events.progress("step", f"Step {index} of {steps}", percent=(index - 1) * 100 // steps)
+        yield events.step(f"step-{index}", f"Completed synthetic step {index} of {steps}.")
+    for index in range(1, tokens + 1):
+        yield events.token(f"tok{index} ")

@@ -1,0 +1,1 @@
+"""Tests of the MCP agent server; the HTTP ones run against the real process."""

@@ -1,0 +1,57 @@
+"""Settings from the environment: sensible defaults, loud failures."""
+
+import pytest
+
+from mcp_server.settings import Settings, SettingsError, load_settings
+
+
+def test_it_defaults_to_loopback_port_8001_and_no_token():
+    assert load_settings({}) == Settings(
+        host="127.0.0.1", port=8001, ping_interval=10.0, agent_token=None, log_level="INFO"
+    )
+
+
+def test_it_reads_every_setting_from_the_environment():
+    settings = load_settings(
+        {
+            "MCP_HOST": "0.0.0.0",
+            "MCP_PORT": " 9000 ",
+            "MCP_PING_INTERVAL": "2.5",
+            "MCP_AGENT_TOKEN": "s3cret",
+            "MCP_LOG_LEVEL": "debug",
+        }
+    )
+
+    assert settings == Settings(host="0.0.0.0", port=9000, ping_interval=2.5, agent_token="s3cret", log_level="DEBUG")
+
+
+def test_it_treats_a_blank_token_as_no_token():
+    assert load_settings({"MCP_AGENT_TOKEN": "  "}).agent_token is None
+
+
+def test_it_keeps_the_token_out_of_its_repr():
+    assert "s3cret" not in repr(load_settings({"MCP_AGENT_TOKEN": "s3cret"}))
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"MCP_PORT": "abc"}, "MCP_PORT must be an integer (between 1 and 65535), got 'abc'."),
+        ({"MCP_PORT": "8001.5"}, "MCP_PORT must be an integer (between 1 and 65535), got '8001.5'."),
+        ({"MCP_PORT": "0"}, "MCP_PORT must be between 1 and 65535, got 0."),
+        ({"MCP_PORT": "70000"}, "MCP_PORT must be between 1 and 65535, got 70000."),
+        ({"MCP_PING_INTERVAL": "soon"}, "MCP_PING_INTERVAL must be a number (at least 0.01), got 'soon'."),
+        ({"MCP_PING_INTERVAL": "nan"}, "MCP_PING_INTERVAL must be a number (at least 0.01), got 'nan'."),
+        ({"MCP_PING_INTERVAL": "0"}, "MCP_PING_INTERVAL must be at least 0.01, got 0.0."),
+        ({"MCP_HOST": " "}, "MCP_HOST must not be empty (unset it to use the default '127.0.0.1')."),
+        (
+            {"MCP_LOG_LEVEL": "chatty"},
+            "MCP_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'chatty'.",
+        ),
+    ],
+)
+def test_it_fails_loudly_on_a_bad_value(environ, message):
+    with pytest.raises(SettingsError) as failure:
+        load_settings(environ)
+
+    assert str(failure.value) == message

@@ -1,0 +1,29 @@
+"""Helpers shared by the integration tests of every component.
+
+Nothing here imports Django or pytest, so any test suite (or a benchmark
+script) can use it. See ``testsupport.processes``.
+"""
+
+from testsupport.processes import (
+    LOOPBACK,
+    REPO_ROOT,
+    ManagedProcess,
+    McpServerProcess,
+    ProcessStartError,
+    free_port,
+    http_ready,
+    start_mcp_server,
+    wait_until,
+)
+
+__all__ = [
+    "LOOPBACK",
+    "REPO_ROOT",
+    "ManagedProcess",
+    "McpServerProcess",
+    "ProcessStartError",
+    "free_port",
+    "http_ready",
+    "start_mcp_server",
+    "wait_until",
+]
