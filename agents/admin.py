@@ -5,7 +5,7 @@ from django.db.models import DurationField, ExpressionWrapper, F
 from django.forms.models import BaseInlineFormSet
 
 from . import services
-from .models import Agent, AgentEvent, AgentExecution
+from .models import Agent, AgentDocument, AgentEvent, AgentExecution
 
 # An execution can hold tens of thousands of events; the page shows the
 # first ones and the API serves the rest.
@@ -20,6 +20,37 @@ class AgentAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "created_at", "updated_at"]
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
+
+    def delete_model(self, request, agent):
+        services.delete_agent(agent)
+
+    def delete_queryset(self, request, queryset):
+        for agent in queryset:
+            services.delete_agent(agent)
+
+
+@admin.register(AgentDocument)
+class AgentDocumentAdmin(admin.ModelAdmin):
+    list_display = ["filename", "agent", "status", "size", "chunks", "created_at"]
+    list_filter = ["status", "content_type"]
+    search_fields = ["filename", "agent__name"]
+    list_select_related = ["agent"]
+    exclude = ["content"]
+    readonly_fields = ["id", "agent", "filename", "content_type", "size", "status", "error_message", "chunks", "created_at", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    # Deleting goes through the service, so the index forgets the document too.
+    def delete_model(self, request, document):
+        services.delete_document(document)
+
+    def delete_queryset(self, request, queryset):
+        for document in queryset:
+            services.delete_document(document)
 
 
 class FirstEventsFormSet(BaseInlineFormSet):

@@ -11,17 +11,21 @@ from django.contrib.auth import login, logout
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from django.shortcuts import get_object_or_404
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import events, selectors, services
-from .models import Agent, AgentExecution
+from .models import Agent, AgentDocument, AgentExecution
 from .runtimes import runtime_catalog
 from .serializers import (
     AgentSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
     EventPageSerializer,
     EventQuerySerializer,
     ExecutionCreateSerializer,
@@ -43,6 +47,9 @@ class AgentViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         serializer.save(owner=self.request.user)
+
+    def perform_destroy(self, agent):
+        services.delete_agent(agent)
 
     @extend_schema(request=ExecutionCreateSerializer, responses={201: ExecutionSerializer})
     @action(detail=True, methods=["post"], url_path="executions")
@@ -100,6 +107,36 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
             params = urlencode({"after_seq": messages[-1]["seq"], "limit": limit})
             next_url = request.build_absolute_uri(f"{request.path}?{params}")
         return Response({"results": messages, "next": next_url})
+
+
+class DocumentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """An agent's knowledge documents: list, upload (multipart field ``file``), delete."""
+
+    serializer_class = DocumentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_agent(self):
+        agents = selectors.agents_visible_to(self.request.user)
+        return get_object_or_404(agents, id=self.kwargs["agent_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AgentDocument.objects.none()
+        # The file itself stays in the database; lists never load it.
+        return AgentDocument.objects.filter(agent=self.get_agent()).defer("content")
+
+    @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
+    def create(self, request, agent_pk=None):
+        agent = self.get_agent()
+        upload = DocumentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        document = services.add_document(agent, **upload.document_fields())
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, document):
+        services.delete_document(document)
 
 
 class RuntimeListView(APIView):

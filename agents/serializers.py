@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Agent, AgentExecution
+from .models import Agent, AgentDocument, AgentExecution
 from .runtimes import InvalidConfig, check_agent_config, runtime_names
 
 
@@ -135,6 +135,40 @@ class RuntimeSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     config_schema = AnyObjectField()
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgentDocument
+        fields = ["id", "agent", "filename", "content_type", "size", "status", "error_message", "chunks", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+# What the agent server can read, by file extension (browsers disagree on
+# the content type of a .md file, so the extension decides).
+DOCUMENT_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown", ".pdf": "application/pdf"}
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+    def validate_file(self, upload):
+        from django.conf import settings
+
+        suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if suffix not in DOCUMENT_TYPES:
+            raise serializers.ValidationError("Upload a text (.txt), Markdown (.md) or PDF (.pdf) file.")
+        limit = settings.AGENTS["DOCUMENT_MAX_BYTES"]
+        if upload.size > limit:
+            raise serializers.ValidationError(f"The file is larger than {limit // 1_000_000} MB.")
+        if upload.size == 0:
+            raise serializers.ValidationError("The file is empty.")
+        return upload
+
+    def document_fields(self):
+        upload = self.validated_data["file"]
+        suffix = "." + upload.name.rsplit(".", 1)[-1].lower()
+        return {"filename": upload.name, "content_type": DOCUMENT_TYPES[suffix], "content": upload.read()}
 
 
 class UserSerializer(serializers.Serializer):

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from . import events
 from .broadcast import publish, wake_workers_to_stop
-from .models import AgentEvent, AgentExecution
+from .models import AgentDocument, AgentEvent, AgentExecution
 
 logger = logging.getLogger(__name__)
 
@@ -260,3 +260,71 @@ def _broadcast_event(execution, event):
 
 def _broadcast_status(execution):
     publish([(events.agent_group(execution.agent_id), events.status_broadcast(execution))])
+
+
+# --- Knowledge documents ----------------------------------------------------------------------
+
+
+def add_document(agent, filename, content_type, content):
+    """Store a document and index it on the agent server once committed."""
+    from .tasks import index_document
+
+    with transaction.atomic():
+        document = AgentDocument.objects.create(
+            agent=agent, filename=filename, content_type=content_type, size=len(content), content=content
+        )
+        index_document.delay_on_commit(str(document.id))
+    return document
+
+
+def delete_agent(agent):
+    """Delete an agent with its executions and documents; the index forgets its documents."""
+    from .tasks import unindex_document
+
+    agent_id = str(agent.id)  # delete() clears the instance's pk
+    with transaction.atomic():
+        document_ids = list(agent.documents.values_list("id", flat=True))
+        agent.delete()
+        for document_id in document_ids:
+            unindex_document.delay_on_commit(agent_id, str(document_id))
+
+
+def delete_document(document):
+    """Delete a document; the agent server drops it from retrieval after commit."""
+    from .tasks import unindex_document
+
+    agent_id, document_id = str(document.agent_id), str(document.id)  # delete() clears the pk
+    with transaction.atomic():
+        document.delete()
+        unindex_document.delay_on_commit(agent_id, document_id)
+
+
+def index_document(document_id, final_attempt=True):
+    """Index a stored document on the agent server and record how it went.
+
+    Safe to run twice: the agent server replaces a document it already has.
+    When the agent server is unavailable and this is not the final attempt,
+    the document goes back to pending and AgentServerUnavailable is raised
+    for the caller to retry.
+    """
+    from . import agent_server
+
+    claimed = AgentDocument.objects.filter(id=document_id).exclude(status=AgentDocument.Status.READY).update(
+        status=AgentDocument.Status.INDEXING, error_message=""
+    )
+    if not claimed:
+        return None
+    document = AgentDocument.objects.get(id=document_id)
+    try:
+        chunks = agent_server.index_document(document)
+    except agent_server.AgentServerError as error:
+        retry = isinstance(error, agent_server.AgentServerUnavailable) and not final_attempt
+        AgentDocument.objects.filter(id=document_id).update(
+            status=AgentDocument.Status.PENDING if retry else AgentDocument.Status.FAILED,
+            error_message=error.message,
+        )
+        if retry:
+            raise
+        return None
+    AgentDocument.objects.filter(id=document_id).update(status=AgentDocument.Status.READY, chunks=chunks)
+    return chunks

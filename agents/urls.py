@@ -14,5 +14,15 @@ urlpatterns = [
     path("auth/logout/", api.LogoutView.as_view(), name="auth-logout"),
     path("auth/me/", api.MeView.as_view(), name="auth-me"),
     path("runtimes/", api.RuntimeListView.as_view(), name="runtimes"),
+    path(
+        "agents/<uuid:agent_pk>/documents/",
+        api.DocumentViewSet.as_view({"get": "list", "post": "create"}),
+        name="agent-documents",
+    ),
+    path(
+        "agents/<uuid:agent_pk>/documents/<uuid:pk>/",
+        api.DocumentViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="agent-document",
+    ),
     path("", include(router.urls)),
 ]

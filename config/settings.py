@@ -168,12 +168,12 @@ AGENTS = {
     "LEASE_SECONDS": env_float("EXECUTION_LEASE_SECONDS", 30.0, minimum=0.5),
     "HEARTBEAT_SECONDS": env_float("EXECUTION_HEARTBEAT_SECONDS", 10.0, minimum=0.1),
     "REAP_INTERVAL": env_float("REAP_INTERVAL_SECONDS", 10.0, minimum=0.1),
-    # A pending execution older than this has lost its task (say, a broker
-    # restarted without persistence) and is enqueued again.
-    "PENDING_REQUEUE_SECONDS": env_float("PENDING_REQUEUE_SECONDS", 300.0, minimum=1),
     "MAX_BATCH_EVENTS": env_int("EVENT_BATCH_MAX", 500, minimum=1),
     "WS_AUTH_TIMEOUT": env_float("WS_AUTH_TIMEOUT", 10.0, minimum=0.1),
+    "DOCUMENT_MAX_BYTES": env_int("DOCUMENT_MAX_BYTES", 10_000_000, minimum=1),
 }
+# Uploads up to the document limit stay in memory rather than a temp file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = FILE_UPLOAD_MAX_MEMORY_SIZE = AGENTS["DOCUMENT_MAX_BYTES"] + 1_000_000
 if AGENTS["HEARTBEAT_SECONDS"] >= AGENTS["LEASE_SECONDS"]:
     raise ImproperlyConfigured("EXECUTION_HEARTBEAT_SECONDS must be shorter than EXECUTION_LEASE_SECONDS.")
 
