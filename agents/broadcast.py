@@ -89,15 +89,20 @@ class Publisher:
     async def _send_forever(self):
         layer = get_channel_layer()
         while True:
-            item = await self._queue.get()
-            if isinstance(item, threading.Event):
-                item.set()
-                continue
-            for group, message in item:
+            # Everything queued while the last round trip was in flight goes
+            # out in the next one: batches grow with load, latency stays low.
+            items = [await self._queue.get()]
+            while not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            sends = [send for item in items if not isinstance(item, threading.Event) for send in item]
+            if sends:
                 try:
-                    await layer.group_send(group, message)
+                    await layer.group_send_many(sends)
                 except Exception:
-                    logger.exception("Could not broadcast %s to %s", message.get("type"), group)
+                    logger.exception("Could not broadcast %d message(s)", len(sends))
+            for item in items:
+                if isinstance(item, threading.Event):
+                    item.set()
 
 
 publisher = Publisher(background)

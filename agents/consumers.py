@@ -21,8 +21,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.utils.encoders import JSONEncoder
 
 from . import events, selectors, services
+from .models import AgentExecution
 from .serializers import ExecutionSerializer
 
+TERMINAL_STATUSES = {str(status) for status in AgentExecution.TERMINAL_STATUSES}
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_FORBIDDEN = 4003
 REPLAY_CHUNK = 1000
@@ -159,9 +161,12 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             self.subscriptions[execution_id] = event["seq"]
 
     async def execution_status(self, message):
-        await self.send_json(
-            {"type": "execution_status", "execution_id": message["execution_id"], "status": message["status"]}
-        )
+        execution_id = message["execution_id"]
+        if execution_id in self.subscriptions and message["status"] in TERMINAL_STATUSES:
+            # Pub/sub can drop a message; a lost last event would have no
+            # successor to reveal the gap, so the end of a run is checked here.
+            await self._replay(execution_id)
+        await self.send_json({"type": "execution_status", "execution_id": execution_id, "status": message["status"]})
 
     # --- Helpers ---------------------------------------------------------------------------
 

@@ -1,17 +1,21 @@
-"""Running one claimed execution on a worker: the agent server's stream into the database.
+"""Running executions on a worker: agent server streams into the database and the channel layer.
 
-Two threads share the work of a run:
+Each worker process has one ``ExecutionHost``. Its parts:
 
-* the background loop (``agents.broadcast.background``) reads the agent
-  server's SSE stream with httpx and puts each parsed event on a queue; it
-  also listens on Redis for stop requests. One loop serves every run in the
-  process, so a stream costs a coroutine, not a thread.
-* the Celery task's own thread drains the queue, storing whatever has
-  arrived since its last write as one batch (one transaction, one broadcast),
-  renews the lease on a heartbeat, and ends the execution.
+* the background asyncio loop (``agents.broadcast.background``) reads every
+  run's SSE stream from the agent server with httpx, one coroutine per run,
+  and puts each parsed event on the host's queue; it also listens on Redis
+  for stop requests;
+* one writer thread drains the queue. Whatever arrived since its last write,
+  from every run, is stored in one transaction (``record_event_batches``)
+  and broadcast as one message per execution. It also ends runs (completed,
+  failed, stopped, lost) and renews every lease in one query per heartbeat;
+* the Celery task thread of each run claims the execution, hands it to the
+  host and waits, holding no database connection, until the run has ended.
 
 Draining instead of writing per event batches by itself under load, while a
-lone event is still written as soon as it arrives.
+lone event is still written as soon as it arrives; and a run costs a
+coroutine and an idle thread, so one host streams hundreds at once.
 """
 
 import asyncio
@@ -21,22 +25,25 @@ import os
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 import httpx
 from django.conf import settings
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from httpx_sse import SSEError, aconnect_sse
 
 from . import selectors, services
+from .agent_server import auth_headers
 from .broadcast import STOP_CHANNEL, background, redis_client
 from .events import MalformedEvent, PendingEvent, check_agent_event
 
 logger = logging.getLogger(__name__)
 
-# Past this many unstored events the reader waits for the writer, so a slow
-# database slows the stream instead of filling memory.
-MAX_QUEUED_EVENTS = 10_000
+# Past this many unstored events the readers wait for the writer, so a slow
+# database slows the streams instead of filling memory.
+MAX_QUEUED_EVENTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -62,116 +69,163 @@ STOP = StopRequested()
 LOST = LeaseLost()
 
 
+@dataclass(eq=False)
+class Run:
+    """One execution being run by this host."""
+
+    execution_id: str
+    deadline: float
+    reader: object = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
 def run(execution):
-    """Run a claimed execution to its end (completed, failed or stopped)."""
-    active = ActiveRun(execution)
-    _runs[str(execution.id)] = active
-    try:
-        listener_ready = stop_listener.ensure_started()
+    """Run a claimed execution to its end; called from its Celery task thread."""
+    host.run(execution)
+
+
+class ExecutionHost:
+    def __init__(self):
+        self.queue = queue.SimpleQueue()
+        self.runs = {}  # execution id -> Run
+        self._lock = threading.Lock()
+        self._writer_pid = None
+
+    # --- The task thread's side -------------------------------------------------------
+
+    def run(self, execution):
+        self._ensure_writer()
+        active = Run(str(execution.id), time.monotonic() + settings.AGENTS["EXECUTION_TIMEOUT"])
+        self.runs[active.execution_id] = active
         try:
-            listener_ready.result(timeout=2)
+            self._start(active, execution)
+        except Exception:
+            logger.exception("Could not start execution %s", execution.id)
+            self.queue.put((active, Failure("The worker could not start the run.", "internal_error")))
+        # The wait can be long: give the connection back instead of holding it.
+        connection.close()
+        active.done.wait()
+
+    def _start(self, active, execution):
+        try:
+            stop_listener.ensure_started().result(timeout=2)
         except Exception:
             logger.warning("Stop listener unavailable; relying on the heartbeat to see stop requests")
         # A stop requested before the listener subscribed would be missed.
         if selectors.is_stop_requested(execution.id):
-            outcome = STOP
+            self.queue.put((active, STOP))
         else:
-            outcome = active.store_until_done()
-    except Exception:
-        logger.exception("Execution %s failed in the worker", execution.id)
-        outcome = Failure("The worker failed while running the agent.", "internal_error")
-    finally:
-        active.close()
-        _runs.pop(str(execution.id), None)
-    _finish(execution, outcome)
+            active.reader = background.submit(read_stream(execution_request(execution), self._sink(active)))
 
+    def request_stop(self, execution_id):
+        active = self.runs.get(execution_id)
+        if active is not None:
+            self.queue.put((active, STOP))
 
-def _finish(execution, outcome):
-    if isinstance(outcome, Result):
-        ended = services.complete_execution(execution.id, outcome.output)
-    elif isinstance(outcome, Failure):
-        ended = services.fail_execution(execution.id, outcome.message, outcome.code)
-    elif outcome is STOP:
-        ended = services.confirm_stopped(execution.id)
-    else:
-        ended = None
-    if ended is None:
-        logger.info("Execution %s was ended elsewhere (stopped or reaped)", execution.id)
-    else:
-        logger.info("Execution %s %s", execution.id, ended.status)
+    def _sink(self, active):
+        return lambda item: self.queue.put((active, item))
 
+    def backlog(self):
+        return self.queue.qsize()
 
-class ActiveRun:
-    def __init__(self, execution):
-        self.execution = execution
-        self.queue = queue.SimpleQueue()
-        self._config = settings.AGENTS
-        self._reader = background.submit(read_stream(execution_request(execution), self.queue))
+    # --- The writer thread --------------------------------------------------------------
 
-    def request_stop(self):
-        self.queue.put(STOP)
+    def _ensure_writer(self):
+        with self._lock:
+            if self._writer_pid != os.getpid():
+                threading.Thread(target=self._write_forever, name="agents-writer", daemon=True).start()
+                self._writer_pid = os.getpid()
 
-    def close(self):
-        # Cancelling the reader closes the HTTP stream, which cancels the run
-        # on the agent server.
-        self._reader.cancel()
-
-    def store_until_done(self):
-        """Store batches of events until the stream ends; returns the outcome."""
-        heartbeat = self._config["HEARTBEAT_SECONDS"]
-        deadline = time.monotonic() + self._config["EXECUTION_TIMEOUT"]
+    def _write_forever(self):
+        heartbeat = settings.AGENTS["HEARTBEAT_SECONDS"]
         next_heartbeat = time.monotonic() + heartbeat
         while True:
-            batch, outcome = self._take_batch(timeout=max(0.0, min(next_heartbeat, deadline) - time.monotonic()))
-            if batch and not services.record_events(self.execution.id, batch):
-                return LOST
-            if outcome is not None:
-                return outcome
-            now = time.monotonic()
-            if now >= deadline:
-                return Failure(f"The execution took longer than {self._config['EXECUTION_TIMEOUT']:g} s.", "timeout")
-            if now >= next_heartbeat:
-                if not services.renew_lease(self.execution.id):
-                    return LOST
-                if selectors.is_stop_requested(self.execution.id):
-                    return STOP
-                next_heartbeat = now + heartbeat
-
-    def _take_batch(self, timeout):
-        """Wait for the next item, then take everything already queued behind it."""
-        batch = []
-        try:
-            item = self.queue.get(timeout=timeout)
-        except queue.Empty:
-            return batch, None
-        limit = self._config["MAX_BATCH_EVENTS"]
-        while True:
-            if not isinstance(item, PendingEvent):
-                return batch, item
-            batch.append(item)
-            if len(batch) >= limit:
-                return batch, None
+            items = self._take(timeout=max(0.0, next_heartbeat - time.monotonic()))
             try:
-                item = self.queue.get_nowait()
+                close_old_connections()
+                self._store(items)
+                if time.monotonic() >= next_heartbeat:
+                    self._heartbeat()
+                    next_heartbeat = time.monotonic() + heartbeat
+            except Exception:
+                logger.exception("The event writer failed; ending the affected runs")
+                for active, _ in items:
+                    self._end(active, Failure("The worker failed while storing the agent's events.", "internal_error"))
+
+    def _take(self, timeout):
+        """Wait for the next item, then take everything queued behind it (bounded)."""
+        try:
+            items = [self.queue.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        limit = settings.AGENTS["MAX_BATCH_EVENTS"]
+        while len(items) < limit:
+            try:
+                items.append(self.queue.get_nowait())
             except queue.Empty:
-                return batch, None
+                break
+        return items
+
+    def _store(self, items):
+        events, outcomes = defaultdict(list), {}
+        for active, item in items:
+            if active.done.is_set() or active in outcomes:
+                continue  # ended: anything after its outcome is dropped
+            if isinstance(item, PendingEvent):
+                events[active].append(item)
+            else:
+                outcomes[active] = item
+        if events:
+            ended = services.record_event_batches({active.execution_id: batch for active, batch in events.items()})
+            for active in events:
+                if active.execution_id in ended:
+                    outcomes[active] = LOST
+        for active, outcome in outcomes.items():
+            self._end(active, outcome)
+
+    def _heartbeat(self):
+        active_runs = [active for active in list(self.runs.values()) if not active.done.is_set()]
+        if not active_runs:
+            return
+        running = services.renew_leases([active.execution_id for active in active_runs])
+        now = time.monotonic()
+        for active in active_runs:
+            if active.execution_id not in running:
+                self._end(active, LOST)
+            elif running[active.execution_id]:
+                self._end(active, STOP)
+            elif now >= active.deadline:
+                limit = settings.AGENTS["EXECUTION_TIMEOUT"]
+                self._end(active, Failure(f"The execution took longer than {limit:g} s.", "timeout"))
+
+    def _end(self, active, outcome):
+        if active.done.is_set():
+            return
+        if active.reader is not None:
+            # Closing the HTTP stream cancels the run on the agent server.
+            active.reader.cancel()
+        try:
+            ended = _finish(active.execution_id, outcome)
+            logger.info("Execution %s %s", active.execution_id, ended.status if ended else "was ended elsewhere")
+        finally:
+            self.runs.pop(active.execution_id, None)
+            active.done.set()
+
+
+def _finish(execution_id, outcome):
+    if isinstance(outcome, Result):
+        return services.complete_execution(execution_id, outcome.output)
+    if isinstance(outcome, Failure):
+        return services.fail_execution(execution_id, outcome.message, outcome.code)
+    if outcome is STOP:
+        return services.confirm_stopped(execution_id)
+    return None  # LOST: someone else ended it
+
+
+host = ExecutionHost()
 
 
 # --- The agent server's stream (runs on the background loop) -----------------------------
-
-
-def _describe_http_error(response, body):
-    status = response.status_code
-    try:
-        error = json.loads(body)["error"]
-        detail, code = error["message"], error.get("code") or "mcp_rejected"
-    except (ValueError, KeyError, TypeError):
-        detail, code = None, None
-    if status == 401 or status == 403:
-        return Failure(f"Agent service refused the worker's credentials ({status}).", "mcp_unauthorized")
-    if status >= 500 or detail is None:
-        return Failure(f"Agent service unavailable ({status}).", "mcp_unavailable")
-    return Failure(f"Agent service rejected the run: {detail}", code)
 
 
 def execution_request(execution):
@@ -184,47 +238,57 @@ def execution_request(execution):
     }
 
 
-async def read_stream(payload, events):
-    """Read the agent server's SSE stream for one execution into ``events``.
+def _describe_http_error(status, body):
+    try:
+        error = json.loads(body)["error"]
+        detail, code = error["message"], error.get("code") or "mcp_rejected"
+    except (ValueError, KeyError, TypeError):
+        detail, code = None, None
+    if status in (401, 403):
+        return Failure(f"Agent service refused the worker's credentials ({status}).", "mcp_unauthorized")
+    if status >= 500 or detail is None:
+        return Failure(f"Agent service unavailable ({status}).", "mcp_unavailable")
+    return Failure(f"Agent service rejected the run: {detail}", code)
 
-    Always ends by queueing one outcome (Result or Failure), unless cancelled.
+
+async def read_stream(payload, put):
+    """Read the agent server's SSE stream for one execution, handing each item to ``put``.
+
+    Always ends by handing over one outcome (Result or Failure), unless cancelled.
     """
     config = settings.AGENTS
-    url = f"{config['MCP_URL']}/execute"
     try:
-        async with aconnect_sse(_http_client(), "POST", url, json=payload) as source:
+        async with aconnect_sse(_http_client(), "POST", f"{config['MCP_URL']}/execute", json=payload) as source:
             response = source.response
             if response.status_code >= 400:
                 body = (await response.aread()).decode("utf-8", "replace")
-                events.put(_describe_http_error(response, body))
+                put(_describe_http_error(response.status_code, body))
                 return
             async for sse in source.aiter_sse():
                 data = json.loads(sse.data) if sse.data else {}
                 if sse.event == "result":
-                    events.put(Result(output=data.get("output")))
+                    put(Result(output=data.get("output")))
                     return
                 if sse.event == "error":
-                    events.put(
-                        Failure(data.get("message") or "The agent failed.", data.get("code") or "agent_error")
-                    )
+                    put(Failure(data.get("message") or "The agent failed.", data.get("code") or "agent_error"))
                     return
-                events.put(PendingEvent(sse.event, check_agent_event(sse.event, data), timezone.now()))
-                while events.qsize() > MAX_QUEUED_EVENTS:
+                put(PendingEvent(sse.event, check_agent_event(sse.event, data), timezone.now()))
+                while host.backlog() > MAX_QUEUED_EVENTS:
                     await asyncio.sleep(0.01)
-        events.put(Failure("Agent service ended the stream without a result.", "mcp_protocol_error"))
+        put(Failure("Agent service ended the stream without a result.", "mcp_protocol_error"))
     except asyncio.CancelledError:
         raise
     except httpx.ConnectError:
-        events.put(Failure(f"Agent service unreachable at {config['MCP_URL']}.", "mcp_unavailable"))
+        put(Failure(f"Agent service unreachable at {config['MCP_URL']}.", "mcp_unavailable"))
     except httpx.TimeoutException:
-        events.put(Failure("Agent service timed out.", "mcp_timeout"))
+        put(Failure("Agent service timed out.", "mcp_timeout"))
     except (ValueError, MalformedEvent, SSEError) as exc:
-        events.put(Failure(f"Agent service sent a malformed stream: {exc}", "mcp_protocol_error"))
+        put(Failure(f"Agent service sent a malformed stream: {exc}", "mcp_protocol_error"))
     except httpx.HTTPError as exc:
-        events.put(Failure(f"Connection to the agent service failed: {type(exc).__name__}.", "mcp_unavailable"))
+        put(Failure(f"Connection to the agent service failed: {type(exc).__name__}.", "mcp_unavailable"))
     except Exception:
         logger.exception("Reading the agent stream of %s failed", payload["execution_id"])
-        events.put(Failure("The worker could not read the agent service's stream.", "internal_error"))
+        put(Failure("The worker could not read the agent service's stream.", "internal_error"))
 
 
 _clients = {}
@@ -236,19 +300,18 @@ def _http_client():
     client = _clients.get(loop)
     if client is None:
         config = settings.AGENTS
-        headers = {"Accept": "text/event-stream"}
-        if config["MCP_TOKEN"]:
-            headers["Authorization"] = f"Bearer {config['MCP_TOKEN']}"
         timeout = httpx.Timeout(
             connect=config["MCP_CONNECT_TIMEOUT"], read=config["MCP_READ_TIMEOUT"], write=10.0, pool=10.0
         )
-        client = _clients[loop] = httpx.AsyncClient(headers=headers, timeout=timeout, limits=httpx.Limits(max_connections=None))
+        client = _clients[loop] = httpx.AsyncClient(
+            headers={"Accept": "text/event-stream", **auth_headers()},
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
+        )
     return client
 
 
 # --- Stop requests from other processes -----------------------------------------------------
-
-_runs = {}
 
 
 class StopListener:
@@ -279,20 +342,14 @@ class StopListener:
             try:
                 async for message in pubsub.listen():
                     delay = 0.5
-                    execution_id = message["data"].decode()
-                    active = _runs.get(execution_id)
-                    if active is not None:
-                        active.request_stop()
+                    host.request_stop(message["data"].decode())
             except asyncio.CancelledError:
                 raise
             except Exception:
+                # redis-py resubscribes on reconnect; heartbeats cover the gap.
                 logger.warning("Stop listener lost Redis; retrying in %.1f s", delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
-                try:
-                    await pubsub.subscribe(STOP_CHANNEL)
-                except Exception:
-                    pass
 
 
 stop_listener = StopListener()

@@ -15,7 +15,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, PositiveIntegerField, Value, When
 from django.utils import timezone
 
 from . import events
@@ -74,50 +74,73 @@ def claim_execution(execution_id):
 
 
 def record_events(execution_id, pending):
-    """Store a batch of agent events with the next seqs and broadcast them as one message.
+    """Store one execution's events; False when it is no longer running (nothing stored)."""
+    return execution_id not in record_event_batches({execution_id: pending})
 
-    Returns False when the execution is no longer running (stopped, reaped):
-    the events are dropped and the caller should end the run. Storing also
-    renews the lease, so a busy run needs no separate heartbeat.
+
+def record_event_batches(batches):
+    """Store the events of many running executions in one transaction; broadcast each batch.
+
+    ``batches`` maps execution ids to lists of PendingEvent. Each execution's
+    events get its next seqs and go out as one channel-layer message after
+    commit. Returns the ids that are no longer running: their events are
+    dropped (a terminal execution never gets another event) and their runs
+    should end. Storing also renews the leases.
+
+    Three queries whatever the number of executions: lock the running rows,
+    insert every event, advance every last_seq.
     """
-    if not pending:
-        return True
     now = timezone.now()
+    pending_by_id = {str(execution_id): pending for execution_id, pending in batches.items()}
     with transaction.atomic():
-        claimed = AgentExecution.objects.filter(id=execution_id, status=Status.RUNNING).update(
-            last_seq=F("last_seq") + len(pending), lease_expires_at=_lease_until(now)
+        # The row locks keep the reaper and stop requests out until commit,
+        # and make the seqs read here ours to use.
+        last_seqs = dict(
+            AgentExecution.objects.select_for_update()
+            .filter(id__in=list(pending_by_id), status=Status.RUNNING)
+            .values_list("id", "last_seq")
         )
-        if not claimed:
-            return False
-        # Our UPDATE holds the row's write lock until commit, so no other
-        # writer can take these seqs.
-        last_seq = AgentExecution.objects.filter(id=execution_id).values_list("last_seq", flat=True).get()
-        first_seq = last_seq - len(pending) + 1
-        rows = [
-            AgentEvent(
-                execution_id=execution_id,
-                seq=first_seq + offset,
-                event_type=event.event_type,
-                content=event.content,
-                timestamp=event.timestamp,
+        rows, new_last_seqs = [], []
+        for execution_id, last_seq in last_seqs.items():
+            pending = pending_by_id[str(execution_id)]
+            rows.extend(
+                AgentEvent(
+                    execution_id=execution_id,
+                    seq=last_seq + offset,
+                    event_type=event.event_type,
+                    content=event.content,
+                    timestamp=event.timestamp,
+                )
+                for offset, event in enumerate(pending, start=1)
             )
-            for offset, event in enumerate(pending)
-        ]
-        AgentEvent.objects.bulk_create(rows)
-        messages = [events.row_message(row) for row in rows]
-        transaction.on_commit(
-            partial(publish, [(events.execution_group(execution_id), events.events_broadcast(messages))])
-        )
-    return True
+            new_last_seqs.append(When(id=execution_id, then=Value(last_seq + len(pending))))
+        if rows:
+            AgentEvent.objects.bulk_create(rows)
+            AgentExecution.objects.filter(id__in=list(last_seqs)).update(
+                last_seq=Case(*new_last_seqs, output_field=PositiveIntegerField()),
+                lease_expires_at=_lease_until(now),
+            )
+            transaction.on_commit(partial(publish, _event_broadcasts(rows)))
+    running = {str(execution_id) for execution_id in last_seqs}
+    return {execution_id for execution_id in batches if str(execution_id) not in running}
 
 
-def renew_lease(execution_id):
-    """Extend a running execution's lease; False means it is no longer ours to run."""
-    return bool(
-        AgentExecution.objects.filter(id=execution_id, status=Status.RUNNING).update(
-            lease_expires_at=_lease_until(timezone.now())
-        )
-    )
+def _event_broadcasts(rows):
+    """One message per execution carrying its events, in seq order."""
+    by_execution = {}
+    for row in rows:
+        by_execution.setdefault(row.execution_id, []).append(events.row_message(row))
+    return [
+        (events.execution_group(execution_id), events.events_broadcast(messages))
+        for execution_id, messages in by_execution.items()
+    ]
+
+
+def renew_leases(execution_ids):
+    """Extend the leases of running executions; returns {id: stop requested?} for those still running."""
+    running = AgentExecution.objects.filter(id__in=list(execution_ids), status=Status.RUNNING)
+    running.update(lease_expires_at=_lease_until(timezone.now()))
+    return {str(execution_id): stop is not None for execution_id, stop in running.values_list("id", "stop_requested_at")}
 
 
 # --- Ending ----------------------------------------------------------------------------

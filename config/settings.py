@@ -134,14 +134,9 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {
-            "hosts": [REDIS_URL],
-            # Events are batched per message, so a socket rarely has many
-            # waiting; a slow one that does falls back to replay by seq.
-            "capacity": 1000,
-            "expiry": 60,
-        },
+        # Pub/sub with pipelined batches; see agents/channel_layer.py.
+        "BACKEND": "agents.channel_layer.BatchingPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL]},
     }
 }
 

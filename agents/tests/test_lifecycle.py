@@ -83,5 +83,27 @@ def test_a_renewed_lease_is_not_reaped(agent):
     execution = AgentExecution.objects.create(agent=agent)
     services.claim_execution(execution.id)
     AgentExecution.objects.filter(id=execution.id).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    assert services.renew_lease(execution.id)
+    assert services.renew_leases([execution.id]) == {str(execution.id): False}
     assert services.reap_executions() == 0
+
+
+def test_one_batch_stores_events_of_many_executions_and_skips_ended_ones(agent):
+    first, second, ended = (AgentExecution.objects.create(agent=agent) for _ in range(3))
+    for execution in (first, second, ended):
+        services.claim_execution(execution.id)
+    services.complete_execution(ended.id, {})
+    not_running = services.record_event_batches(
+        {first.id: [token("a"), token("b")], second.id: [token("c")], ended.id: [token("late")]}
+    )
+    assert not_running == {ended.id}
+    assert list(first.events.values_list("seq", flat=True)) == [1, 2, 3]
+    assert list(second.events.values_list("seq", "event_type")) == [(1, "execution_started"), (2, "token")]
+    assert ended.events.count() == 2
+    assert AgentExecution.objects.get(id=first.id).last_seq == 3
+
+
+def test_a_stop_request_shows_on_the_next_heartbeat(agent):
+    execution = AgentExecution.objects.create(agent=agent)
+    services.claim_execution(execution.id)
+    services.stop_execution(execution)
+    assert services.renew_leases([execution.id]) == {str(execution.id): True}
