@@ -97,12 +97,22 @@ class Publisher:
             sends = [send for item in items if not isinstance(item, threading.Event) for send in item]
             if sends:
                 try:
-                    await layer.group_send_many(sends)
+                    await self._send(layer, sends)
                 except Exception:
                     logger.exception("Could not broadcast %d message(s)", len(sends))
             for item in items:
                 if isinstance(item, threading.Event):
                     item.set()
+
+
+    @staticmethod
+    async def _send(layer, sends):
+        send_many = getattr(layer, "group_send_many", None)
+        if send_many is not None:
+            await send_many(sends)
+            return
+        for group, message in sends:  # a layer without batching (the core layer)
+            await layer.group_send(group, message)
 
 
 publisher = Publisher(background)

@@ -132,13 +132,16 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 
-CHANNEL_LAYERS = {
-    "default": {
-        # Pub/sub with pipelined batches; see agents/channel_layer.py.
-        "BACKEND": "agents.channel_layer.BatchingPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
-    }
+CHANNEL_LAYER_BACKENDS = {
+    # Pub/sub with pipelined batches; see agents/channel_layer.py.
+    "pubsub": {"BACKEND": "agents.channel_layer.BatchingPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}},
+    # channels-redis's default layer, kept for comparison in the benchmark.
+    "core": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}},
 }
+_channel_layer = env_str("CHANNEL_LAYER", "pubsub")
+if _channel_layer not in CHANNEL_LAYER_BACKENDS:
+    raise ImproperlyConfigured(f"CHANNEL_LAYER={_channel_layer!r} is not one of {', '.join(CHANNEL_LAYER_BACKENDS)}.")
+CHANNEL_LAYERS = {"default": CHANNEL_LAYER_BACKENDS[_channel_layer]}
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True

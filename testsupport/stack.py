@@ -32,9 +32,9 @@ class BeatProcess(LoggedReadyProcess):
     ready_text = "beat: Starting"
 
 
-def start_worker(env: Mapping[str, str | None], concurrency: int = 4) -> WorkerProcess:
+def start_worker(env: Mapping[str, str | None], concurrency: int = 4, loglevel: str = "INFO") -> WorkerProcess:
     """A Celery worker (thread pool, as in production) that is ready to take tasks."""
-    argv = [*CELERY, "worker", "--pool", "threads", "--concurrency", str(concurrency), "--loglevel", "INFO",
+    argv = [*CELERY, "worker", "--pool", "threads", "--concurrency", str(concurrency), "--loglevel", loglevel,
             "--without-gossip", "--without-mingle", "--without-heartbeat"]
     return WorkerProcess(argv, env=env, name="worker", startup_timeout=30).start()
 

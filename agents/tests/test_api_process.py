@@ -71,6 +71,20 @@ async def test_a_real_client_sees_close_codes_4001_and_4003(api, outsider, agent
     assert closed.value.rcvd.code == 4003
 
 
+async def test_a_program_without_an_origin_connects_with_a_token_but_a_foreign_site_is_refused(api, owner, agent):
+    from asgiref.sync import sync_to_async
+    from rest_framework.authtoken.models import Token
+
+    token = await sync_to_async(Token.objects.create)(user=owner)
+    async with websockets.connect(ws_url(api, agent)) as socket:
+        await socket.send(json.dumps({"action": "authenticate", "token": token.key}))
+        assert json.loads(await socket.recv())["type"] == "connection"
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        async with websockets.connect(ws_url(api, agent), additional_headers={"Origin": "https://evil.example"}):
+            pass
+    assert refused.value.response.status_code == 403
+
+
 def test_a_token_client_uses_the_rest_api(api, owner, agent):
     token = httpx.post(
         f"{api.url}/api/auth/token/", json={"username": owner.username, "password": PASSWORD}, trust_env=False

@@ -7,6 +7,10 @@ a ``progress`` event and a ``step`` event, then ``tokens`` ``token`` events
 same events, byte for byte, so callers can assert on exact sequences and
 measure throughput without an LLM in the way.
 
+``stamp = true`` adds ``emitted_at`` (Unix time, seconds) to each token's
+data, for benchmarks that measure latency from here to a client; it is the
+one option that makes two runs differ.
+
 ``fail_at = k`` replaces the k-th event (progress, step and token events
 counted from 1) with a ``synthetic_failure`` error and ends the run; a ``k``
 beyond the last event never fires.
@@ -19,6 +23,7 @@ burst, is done for every runtime by ``mcp_server.runs``.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 
 from mcp_server import events
@@ -56,6 +61,11 @@ class SyntheticRuntime(Runtime):
                 "default": None,
                 "description": "Fail instead of emitting this event (counted from 1); null never fails.",
             },
+            "stamp": {
+                "type": "boolean",
+                "default": False,
+                "description": "Add emitted_at (Unix time) to each token event, for latency benchmarks.",
+            },
         },
     }
 
@@ -71,6 +81,8 @@ class SyntheticRuntime(Runtime):
                 if deltas and delay_seconds:
                     await asyncio.sleep(delay_seconds)
                 deltas.append(event.data["content"])
+                if config["stamp"]:
+                    event = events.Event(events.TOKEN, {**event.data, "emitted_at": time.time()})
             yield event
         yield Result(
             {

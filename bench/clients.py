@@ -1,0 +1,77 @@
+"""Benchmark clients: REST calls with a token, and WebSocket watchers of executions."""
+
+import asyncio
+import json
+import time
+
+import httpx
+import websockets
+
+TERMINAL = {"execution_completed", "execution_error", "execution_stopped"}
+
+
+class Api:
+    def __init__(self, base_url, token):
+        self.base_url = base_url
+        self.http = httpx.AsyncClient(
+            base_url=base_url, headers={"Authorization": f"Token {token}"}, timeout=60, trust_env=False,
+            limits=httpx.Limits(max_connections=200),
+        )
+        self.token = token
+
+    async def start(self, agent_id, input_data=None):
+        response = await self.http.post(f"/api/agents/{agent_id}/executions/", json={"input_data": input_data or {}})
+        response.raise_for_status()
+        return response.json()["id"]
+
+    async def close(self):
+        await self.http.aclose()
+
+
+class Watcher:
+    """One socket on an agent, recording every event it receives and when."""
+
+    def __init__(self, api, agent_id):
+        self.api, self.agent_id = api, agent_id
+        self.received = {}  # execution id -> [(seq, type, receive time, message)]
+        self.finished = {}  # execution id -> asyncio.Event
+        self._socket = None
+        self._task = None
+
+    async def open(self):
+        url = self.api.base_url.replace("http://", "ws://") + f"/ws/agents/{self.agent_id}/"
+        self._socket = await websockets.connect(url, max_size=None, max_queue=None, open_timeout=30)
+        await self._socket.send(json.dumps({"action": "authenticate", "token": self.api.token}))
+        hello = json.loads(await self._socket.recv())
+        assert hello["type"] == "connection", hello
+        self._task = asyncio.create_task(self._read())
+        return self
+
+    async def subscribe(self, execution_id, after_seq=0):
+        self.received.setdefault(execution_id, [])
+        self.finished.setdefault(execution_id, asyncio.Event())
+        await self._socket.send(json.dumps({"action": "subscribe", "execution_id": execution_id, "after_seq": after_seq}))
+
+    async def wait(self, execution_id, timeout):
+        await asyncio.wait_for(self.finished[execution_id].wait(), timeout)
+
+    async def _read(self):
+        async for frame in self._socket:
+            now = time.time()
+            message = json.loads(frame)
+            execution_id = message.get("execution_id")
+            if "seq" not in message or execution_id not in self.received:
+                continue
+            self.received[execution_id].append((message["seq"], message["type"], now, message))
+            if message["type"] in TERMINAL:
+                self.finished[execution_id].set()
+
+    async def close(self):
+        if self._task:
+            self._task.cancel()
+        if self._socket:
+            await self._socket.close()
+
+
+def exactly_once_in_order(records):
+    return [record[0] for record in records] == list(range(1, len(records) + 1))

@@ -1,0 +1,195 @@
+"""The measurements. Each returns a dict of figures and a ``verified`` flag."""
+
+import asyncio
+import time
+
+from asgiref.sync import sync_to_async
+
+from .clients import Watcher, exactly_once_in_order
+
+
+def percentile(values, fraction):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def ms(seconds):
+    return None if seconds is None else round(seconds * 1000, 2)
+
+
+@sync_to_async
+def make_agent(owner, name, config):
+    from agents.models import Agent
+
+    return str(Agent.objects.create(owner=owner, name=name, runtime="synthetic", config=config).id)
+
+
+@sync_to_async
+def stored_counts(execution_ids):
+    from django.db.models import Count
+
+    from agents.models import AgentEvent, AgentExecution
+
+    counts = dict(
+        AgentEvent.objects.filter(execution_id__in=execution_ids)
+        .values_list("execution_id")
+        .annotate(n=Count("id"))
+        .values_list("execution_id", "n")
+    )
+    last_seqs = dict(AgentExecution.objects.filter(id__in=execution_ids).values_list("id", "last_seq"))
+    return {str(key): (counts.get(key, 0), last_seqs[key]) for key in last_seqs}
+
+
+async def run_and_watch(api, owner, executions, config, timeout, start=None):
+    """Start ``executions`` runs (one agent and socket each), wait for all; returns (watchers, ids, seconds)."""
+    agent_ids = [await make_agent(owner, f"bench-{n}", config) for n in range(executions)]
+    watchers = [await Watcher(api, agent_id).open() for agent_id in agent_ids]
+    started = time.perf_counter()
+    ids = await asyncio.gather(*(start(agent_id) if start else api.start(agent_id) for agent_id in agent_ids))
+    for watcher, execution_id in zip(watchers, ids):
+        await watcher.subscribe(execution_id)
+    await asyncio.gather(*(watcher.wait(execution_id, timeout) for watcher, execution_id in zip(watchers, ids)))
+    elapsed = time.perf_counter() - started
+    return watchers, list(ids), elapsed
+
+
+async def verify(watchers, ids, expected_events):
+    stored = await stored_counts(ids)
+    ok = True
+    for watcher, execution_id in zip(watchers, ids):
+        records = watcher.received[execution_id]
+        ok &= exactly_once_in_order(records) and len(records) == expected_events
+        ok &= stored[execution_id] == (expected_events, expected_events)
+        ok &= records[-1][1] == "execution_completed"
+    return ok
+
+
+async def close_all(watchers):
+    await asyncio.gather(*(watcher.close() for watcher in watchers))
+
+
+def delivery_window(watchers, ids):
+    """From the first event any socket received to the last one: the streaming time."""
+    times = [record[2] for watcher, execution_id in zip(watchers, ids) for record in watcher.received[execution_id]]
+    return max(times) - min(times)
+
+
+async def throughput(api, owner, executions, tokens):
+    """Delivered events/s end to end, every event stored and received exactly once."""
+    config = {"steps": 0, "tokens": tokens, "delay_ms": 0}
+    watchers, ids, elapsed = await run_and_watch(api, owner, executions, config, timeout=600)
+    return await _delivered(watchers, ids, executions, tokens + 2, "ours")
+
+
+async def naive_throughput(stack, api, owner, executions, tokens):
+    """The same measure on the naive path: a commit and a core-layer group_send per event."""
+    config = {"steps": 0, "tokens": tokens, "delay_ms": 0}
+    agent_ids = [await make_agent(owner, f"naive-{n}", config) for n in range(executions)]
+    watchers = [await Watcher(api, agent_id).open() for agent_id in agent_ids]
+    ids = [await create_pending(agent_id) for agent_id in agent_ids]
+    for watcher, execution_id in zip(watchers, ids):
+        await watcher.subscribe(execution_id)
+    stack.start_naive_worker(ids)
+    await asyncio.gather(*(watcher.wait(execution_id, 900) for watcher, execution_id in zip(watchers, ids)))
+    return await _delivered(watchers, ids, executions, tokens + 2, "naive")
+
+
+async def _delivered(watchers, ids, executions, expected, label):
+    verified = await verify(watchers, ids, expected)
+    seconds = delivery_window(watchers, ids)
+    await close_all(watchers)
+    total = executions * expected
+    return {
+        "path": label,
+        "executions": executions,
+        "events": total,
+        "seconds": round(seconds, 3),
+        "events_per_second": round(total / seconds),
+        "verified": verified,
+    }
+
+
+@sync_to_async
+def create_pending(agent_id):
+    from agents.models import AgentExecution
+
+    return str(AgentExecution.objects.create(agent_id=agent_id).id)
+
+
+def token_latencies(watchers, ids):
+    latencies = []
+    for watcher, execution_id in zip(watchers, ids):
+        for _, kind, received_at, message in watcher.received[execution_id]:
+            if kind == "agent_event" and "emitted_at" in message["content"]:
+                latencies.append(received_at - message["content"]["emitted_at"])
+    return latencies
+
+
+async def latency(api, owner, executions, rate_per_execution, seconds):
+    """Event latency (agent server emits -> socket receives) at a fixed offered load."""
+    tokens = int(rate_per_execution * seconds)
+    config = {"steps": 0, "tokens": tokens, "delay_ms": int(1000 / rate_per_execution), "stamp": True}
+    watchers, ids, elapsed = await run_and_watch(api, owner, executions, config, timeout=seconds * 5 + 60)
+    verified = await verify(watchers, ids, tokens + 2)
+    values = token_latencies(watchers, ids)
+    await close_all(watchers)
+    return {
+        "offered_events_per_second": executions * rate_per_execution,
+        "events": len(values),
+        "p50_ms": ms(percentile(values, 0.5)),
+        "p99_ms": ms(percentile(values, 0.99)),
+        "max_ms": ms(max(values) if values else None),
+        "verified": verified,
+    }
+
+
+async def start_latency(api, owner, samples):
+    """REST POST -> execution_started on a socket that subscribes as soon as the id is known."""
+    agent_id = await make_agent(owner, "bench-start", {"steps": 0, "tokens": 1, "delay_ms": 0})
+    watcher = await Watcher(api, agent_id).open()
+    values = []
+    for _ in range(samples):
+        began = time.time()
+        execution_id = await api.start(agent_id)
+        await watcher.subscribe(execution_id)
+        await watcher.wait(execution_id, 30)
+        started = next(record for record in watcher.received[execution_id] if record[1] == "execution_started")
+        values.append(started[2] - began)
+    await watcher.close()
+    return {"samples": samples, "p50_ms": ms(percentile(values, 0.5)), "p99_ms": ms(percentile(values, 0.99))}
+
+
+async def concurrency(api, owner, ladder, rate_per_execution, seconds, p99_limit=0.25):
+    """The most executions streaming at once with no lost event and p99 latency under the limit."""
+    steps = []
+    best = 0
+    for executions in ladder:
+        result = await latency(api, owner, executions, rate_per_execution, seconds)
+        passed = result["verified"] and result["p99_ms"] is not None and result["p99_ms"] < p99_limit * 1000
+        steps.append({"executions": executions, **result, "passed": passed})
+        if not passed:
+            break
+        best = executions
+    return {"max_concurrent_executions": best, "p99_limit_ms": p99_limit * 1000, "steps": steps}
+
+
+async def replay(api, owner, events):
+    """Time for a reconnecting client to receive a whole stored execution of ``events`` events."""
+    config = {"steps": 0, "tokens": events - 2, "delay_ms": 0}
+    watchers, ids, _ = await run_and_watch(api, owner, 1, config, timeout=600)
+    await close_all(watchers)
+    watcher = await Watcher(api, watchers[0].agent_id).open()
+    began = time.perf_counter()
+    await watcher.subscribe(ids[0], after_seq=0)
+    await watcher.wait(ids[0], 120)
+    elapsed = time.perf_counter() - began
+    records = watcher.received[ids[0]]
+    await watcher.close()
+    return {
+        "events": len(records),
+        "seconds": round(elapsed, 3),
+        "events_per_second": round(len(records) / elapsed),
+        "verified": exactly_once_in_order(records) and len(records) == events,
+    }

@@ -1,0 +1,68 @@
+"""The processes a benchmark run needs, on a fresh SQLite database of its own."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import django
+
+from testsupport import ManagedProcess, start_mcp_server
+from testsupport.stack import start_api, start_worker
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class BenchStack:
+    """Agent server, worker and api (plus, for the naive path, an api on the core layer)."""
+
+    def __init__(self, workdir, worker_concurrency):
+        self.workdir = Path(workdir)
+        self.worker_concurrency = worker_concurrency
+        self.processes = []
+        self.env = {
+            "VAR_DIR": str(self.workdir),
+            "DATABASE_URL": f"sqlite:///{self.workdir / 'bench.sqlite3'}",
+            "SECRET_KEY": "benchmark-only",
+            "DEBUG": None,
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "MCP_AGENT_TOKEN": None,
+            "CHANNEL_LAYER": "pubsub",
+        }
+
+    def start(self):
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+            cwd=REPO,
+            env={**os.environ, **{k: v for k, v in self.env.items() if v is not None}},
+            check=True,
+        )
+        mcp = self._keep(start_mcp_server(env={"MCP_LOG_LEVEL": "WARNING", "MCP_AGENT_TOKEN": None}))
+        self.env["MCP_AGENT_URL"] = mcp.url
+        self.worker = self._keep(start_worker(self.env, concurrency=self.worker_concurrency))
+        self.api = self._keep(start_api(self.env))
+        # This process reads and verifies the same database.
+        for key, value in self.env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        django.setup()
+        return self
+
+    def start_naive_api(self):
+        """An api on the core channel layer, as the naive path broadcasts there."""
+        return self._keep(start_api({**self.env, "CHANNEL_LAYER": "core"}))
+
+    def start_naive_worker(self, execution_ids):
+        argv = [sys.executable, "-m", "bench.naive", *map(str, execution_ids)]
+        return self._keep(ManagedProcess(argv, env={**self.env, "CHANNEL_LAYER": "core"}, name="naive").start())
+
+    def _keep(self, process):
+        self.processes.append(process)
+        return process
+
+    def stop(self):
+        for process in reversed(self.processes):
+            process.stop()
