@@ -4,13 +4,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install schema clean
+.PHONY: run test bench install schema clean
 
 run: install
 	scripts/with-redis scripts/run
 
 test: install
 	scripts/with-redis scripts/test $(PYTEST_ARGS)
+
+# The event pipeline benchmark (a few minutes); figures in bench/results/latest.json.
+bench: install
+	scripts/with-redis $(PY) -m bench $(BENCH_ARGS)
 
 install: $(VENV)/.installed
 

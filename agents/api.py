@@ -43,6 +43,8 @@ class AgentViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Agent.objects.none()
+        if self.action == "start_execution":  # the hot path needs no annotations
+            return selectors.agents_visible_to(self.request.user)
         return selectors.agents_with_latest_execution(self.request.user)
 
     def perform_create(self, serializer):
