@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 import django_filters
 from django.contrib.auth import login, logout
+from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from django.shortcuts import get_object_or_404
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -19,7 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import events, selectors, services
+from . import selectors, services
 from .models import Agent, AgentDocument, AgentExecution
 from .runtimes import runtime_catalog
 from .serializers import (
@@ -103,7 +103,7 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         query = EventQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         after_seq, limit = query.validated_data["after_seq"], query.validated_data["limit"]
-        messages = [events.row_message(row) for row in selectors.events_after(execution.id, after_seq, limit)]
+        messages = selectors.event_messages_after(execution.id, after_seq, limit)
         next_url = None
         if len(messages) == limit:
             params = urlencode({"after_seq": messages[-1]["seq"], "limit": limit})

@@ -209,8 +209,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def _replay(self, execution_id, before_seq=None):
         while True:
-            chunk = await database_sync_to_async(_event_messages)(
-                execution_id, self.subscriptions[execution_id], before_seq
+            chunk = await database_sync_to_async(selectors.event_messages_after)(
+                execution_id, self.subscriptions[execution_id], REPLAY_CHUNK, before_seq
             )
             for message in chunk:
                 await self.send_json(message)
@@ -238,8 +238,3 @@ def _execution_for(user, agent, execution_id):
     return selectors.executions_visible_to(user).filter(id=execution_id, agent=agent).first()
 
 
-def _event_messages(execution_id, after_seq, before_seq):
-    rows = selectors.events_after(execution_id, after_seq)
-    if before_seq is not None:
-        rows = rows.filter(seq__lt=before_seq)
-    return [events.row_message(row) for row in rows[:REPLAY_CHUNK]]

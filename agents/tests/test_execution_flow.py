@@ -5,9 +5,9 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
+from agents.events import row_message
 from agents.models import AgentEvent, AgentExecution
 from agents.selectors import events_after
-from agents.events import row_message
 
 from .helpers import AgentSocket, assert_complete_sequence, wait_for_status
 

@@ -2,8 +2,6 @@
 
 import signal
 
-import pytest
-
 from agents import services
 from agents.models import AgentExecution
 
