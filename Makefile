@@ -3,20 +3,27 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+WEB_INSTALLED := web/node_modules/.package-lock.json
+WEB_BUILD := web/dist/index.html
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/package.json -type f 2>/dev/null)
 
-.PHONY: run test bench install schema clean
+.PHONY: run test test-python bench install chromium schema clean
 
-run: install
+run: install $(WEB_BUILD)
 	scripts/with-redis scripts/run
 
-test: install
+test: install $(WEB_BUILD) chromium
 	scripts/with-redis scripts/test $(PYTEST_ARGS)
+
+# The Python suite alone (CI's PostgreSQL leg).
+test-python: install
+	scripts/with-redis scripts/test-python $(PYTEST_ARGS)
 
 # The event pipeline benchmark (a few minutes); figures in bench/results/latest.json.
 bench: install
 	scripts/with-redis $(PY) -m bench $(BENCH_ARGS)
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(WEB_INSTALLED)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,9 +31,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+$(WEB_INSTALLED): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_BUILD): $(WEB_INSTALLED) $(WEB_SOURCES)
+	cd web && npm run build --silent
+
+chromium:
+	scripts/ensure-chromium
+
 # Regenerate the committed OpenAPI schema after changing the API.
 schema: install
 	DEBUG=1 $(PY) manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var web/node_modules web/dist

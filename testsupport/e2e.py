@@ -1,0 +1,102 @@
+"""The dashboard's end-to-end tests against a real stack, in Debian's headless Chromium.
+
+    python -m testsupport.e2e                  # start the stack, run every Playwright spec, stop
+    python -m testsupport.e2e restart-api PORT PIDFILE   # what the restart spec runs mid-test
+
+The stack is the real one on loopback ports (agent server, Celery worker,
+daphne) on a fresh SQLite database, with REDIS_URL from the environment. The
+api runs under a small restart loop, so the restart spec can kill it and see
+it come back on the same port. web/dist must be built first (``make test``
+does it).
+"""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .processes import LOOPBACK, REPO_ROOT, ManagedProcess, free_port, http_ready, start_mcp_server, wait_until
+from .stack import start_worker
+
+WEB = REPO_ROOT / "web"
+USERNAME = "e2e"
+
+
+def main():
+    if not (WEB / "dist" / "index.html").exists():
+        sys.exit("web/dist is not built: run `make test` (or `npm run build` in web/).")
+    password = secrets.token_urlsafe(16)
+    processes = []
+    with tempfile.TemporaryDirectory(prefix="e2e-") as workdir:
+        env = {
+            "VAR_DIR": workdir,
+            "DATABASE_URL": f"sqlite:///{Path(workdir) / 'e2e.sqlite3'}",
+            "SECRET_KEY": "e2e-only",
+            "DEBUG": None,
+            "MCP_AGENT_TOKEN": None,
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        }
+        manage = [sys.executable, "manage.py"]
+        child_env = {**os.environ, **{k: v for k, v in env.items() if v is not None}}
+        subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=REPO_ROOT, env=child_env, check=True)
+        subprocess.run(
+            [*manage, "createsuperuser", "--no-input", "--username", USERNAME, "--email", "e2e@example.com"],
+            cwd=REPO_ROOT,
+            env={**child_env, "DJANGO_SUPERUSER_PASSWORD": password},
+            check=True,
+        )
+        try:
+            processes.append(start_mcp_server(env={"MCP_AGENT_TOKEN": None}))
+            env["MCP_AGENT_URL"] = processes[-1].url
+            processes.append(start_worker(env, concurrency=8))
+            port = free_port()
+            pidfile = Path(workdir) / "api.pid"
+            daphne = f"{sys.executable} -m daphne -b {LOOPBACK} -p {port} config.asgi:application"
+            api = ManagedProcess(
+                ["bash", "-c", f"while true; do {daphne} & echo $! > {pidfile}; wait $!; sleep 0.2; done"],
+                env=env,
+                ready_check=http_ready(f"http://{LOOPBACK}:{port}/healthz"),
+                name="api",
+                startup_timeout=30,
+            )
+            processes.append(api.start())
+            result = subprocess.run(
+                ["npx", "playwright", "test"],
+                cwd=WEB,
+                env={
+                    **os.environ,
+                    "CI": "1",
+                    "E2E_BASE_URL": f"http://{LOOPBACK}:{port}",
+                    "E2E_USERNAME": USERNAME,
+                    "E2E_PASSWORD": password,
+                    "E2E_RESTART_API_CMD": (
+                        f"cd {REPO_ROOT} && {sys.executable} -m testsupport.e2e restart-api {port} {pidfile}"
+                    ),
+                },
+            )
+            if result.returncode:
+                for process in processes:
+                    print(f"--- {process.name} log ---\n{process.log_text()[-4000:]}", file=sys.stderr)
+            return result.returncode
+        finally:
+            for process in reversed(processes):
+                process.stop()
+
+
+def restart_api(port, pidfile):
+    """Stop the api (its loop starts a new one) and wait until it answers on ``port`` again."""
+    os.kill(int(Path(pidfile).read_text()), signal.SIGTERM)
+    time.sleep(0.5)
+    wait_until(http_ready(f"http://{LOOPBACK}:{port}/healthz"), timeout=60, interval=0.2)
+    print(f"api on port {port} restarted")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["restart-api"]:
+        restart_api(int(sys.argv[2]), sys.argv[3])
+    else:
+        sys.exit(main())

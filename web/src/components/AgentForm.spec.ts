@@ -1,0 +1,114 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/vue'
+import { createPinia } from 'pinia'
+import { describe, expect, it, vi } from 'vitest'
+import { api } from '@/api/client'
+import { ApiError } from '@/api/errors'
+import type { Agent, Runtime } from '@/api/types'
+import AgentForm from './AgentForm.vue'
+
+const synthetic: Runtime = {
+  name: 'synthetic',
+  description: 'Deterministic load generator.',
+  config_schema: {
+    type: 'object',
+    required: ['steps', 'tokens', 'delay_ms'],
+    properties: {
+      steps: { type: 'integer', minimum: 1, default: 3 },
+      tokens: { type: 'integer', minimum: 0, default: 100 },
+      delay_ms: { type: 'integer', minimum: 0, default: 10 },
+      fail_at: { type: ['integer', 'null'], minimum: 1, default: null },
+    },
+  },
+}
+
+function agent(overrides: Partial<Agent> = {}): Agent {
+  return {
+    id: 'a1',
+    name: 'Writer',
+    description: '',
+    status: 'active',
+    runtime: 'synthetic',
+    config: { steps: 3, tokens: 200, delay_ms: 20, fail_at: null },
+    created_at: '2025-01-01T00:00:00Z',
+    updated_at: '2025-01-01T00:00:00Z',
+    latest_execution: null,
+    ...overrides,
+  }
+}
+
+function renderForm(props: Record<string, unknown>) {
+  return render(AgentForm, {
+    props: { agent: null, runtimes: [synthetic], runtimesAvailable: true, ...props },
+    global: { plugins: [createPinia()] },
+  })
+}
+
+describe('AgentForm', () => {
+  it('builds config controls from the runtime schema, with its defaults', () => {
+    renderForm({})
+    expect(screen.getByRole('spinbutton', { name: 'Steps' })).toHaveValue(3)
+    expect(screen.getByRole('spinbutton', { name: 'Tokens' })).toHaveValue(100)
+    expect(screen.getByRole('spinbutton', { name: 'Delay ms' })).toHaveValue(10)
+    expect(screen.getByRole('spinbutton', { name: 'Fail at' })).toHaveValue(null)
+  })
+
+  it('creates an agent with the config from the form', async () => {
+    const create = vi.spyOn(api, 'createAgent').mockResolvedValue(agent())
+    const { emitted } = renderForm({})
+    await fireEvent.update(screen.getByRole('textbox', { name: 'Name' }), 'Writer')
+    await fireEvent.update(screen.getByRole('spinbutton', { name: 'Tokens' }), '200')
+    await fireEvent.update(screen.getByRole('spinbutton', { name: 'Delay ms' }), '20')
+    await fireEvent.click(screen.getByRole('button', { name: 'Create agent' }))
+    await waitFor(() => expect(emitted().saved).toHaveLength(1))
+    expect(create).toHaveBeenCalledWith({
+      name: 'Writer',
+      description: '',
+      status: 'active',
+      runtime: 'synthetic',
+      config: { steps: 3, tokens: 200, delay_ms: 20, fail_at: null },
+    })
+  })
+
+  it('points at the fields to fix instead of sending', async () => {
+    const create = vi.spyOn(api, 'createAgent')
+    renderForm({})
+    await fireEvent.update(screen.getByRole('spinbutton', { name: 'Steps' }), '0')
+    await fireEvent.click(screen.getByRole('button', { name: 'Create agent' }))
+    expect(create).not.toHaveBeenCalled()
+    expect(screen.getByRole('textbox', { name: 'Name' })).toHaveAccessibleDescription('Give the agent a name.')
+    expect(screen.getByRole('spinbutton', { name: 'Steps' })).toHaveAccessibleDescription(/Must be at least 1\./)
+  })
+
+  it("shows the server's field errors next to the config field they name", async () => {
+    vi.spyOn(api, 'updateAgent').mockRejectedValue(
+      new ApiError(400, { config: { tokens: ['Ensure this value is less than or equal to 100000.'] } }),
+    )
+    renderForm({ agent: agent() })
+    await fireEvent.click(screen.getByRole('button', { name: 'Save changes' }))
+    await waitFor(() =>
+      expect(screen.getByRole('spinbutton', { name: 'Tokens' })).toHaveAccessibleDescription(/less than or equal/),
+    )
+  })
+
+  it('shows config errors that belong to no single field above the config', async () => {
+    vi.spyOn(api, 'createAgent').mockRejectedValue(
+      new ApiError(400, { config: { non_field_errors: ['Unknown option: speed.'] } }),
+    )
+    renderForm({})
+    await fireEvent.update(screen.getByRole('textbox', { name: 'Name' }), 'Writer')
+    await fireEvent.click(screen.getByRole('button', { name: 'Create agent' }))
+    expect(await screen.findByText('Unknown option: speed.')).toBeInTheDocument()
+  })
+
+  it('falls back to a validated JSON editor when runtimes are not available', async () => {
+    const create = vi.spyOn(api, 'createAgent')
+    renderForm({ runtimes: [], runtimesAvailable: false })
+    expect(screen.getByRole('textbox', { name: 'Runtime' })).toHaveValue('synthetic')
+    const config = screen.getByRole('textbox', { name: 'Config (JSON object)' })
+    await fireEvent.update(screen.getByRole('textbox', { name: 'Name' }), 'Writer')
+    await fireEvent.update(config, '{"steps": 3,,}')
+    await fireEvent.click(screen.getByRole('button', { name: 'Create agent' }))
+    expect(create).not.toHaveBeenCalled()
+    expect(config).toHaveAccessibleDescription(/not valid JSON/)
+  })
+})

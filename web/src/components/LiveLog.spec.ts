@@ -1,0 +1,37 @@
+import { render, screen } from '@testing-library/vue'
+import { describe, expect, it } from 'vitest'
+import { applyEvent, createLiveLog } from '@/lib/liveLog'
+import { ev } from '@/test-utils/events'
+import LiveLog from './LiveLog.vue'
+
+function logOf(...events: ReturnType<typeof ev.started>[]) {
+  const log = createLiveLog('e')
+  events.forEach((event) => applyEvent(log, event))
+  return log
+}
+
+describe('LiveLog', () => {
+  it('shows the token stream as text, the stage and its progress', () => {
+    const log = logOf(ev.started(1), ev.progress(2, 'writing', 40), ev.token(3, 'Hello'), ev.token(4, ' there'))
+    render(LiveLog, { props: { log, status: 'running' } })
+    expect(screen.getByTestId('token-text')).toHaveTextContent('Hello there')
+    const bar = screen.getByRole('progressbar', { name: 'Stage: writing' })
+    expect(bar).toHaveAttribute('value', '40')
+  })
+
+  it('shows steps and tool calls as collapsible entries', () => {
+    const log = logOf(ev.started(1), ev.step(2, 'search'), ev.toolCall(3, 'web'), ev.message(4, 'Found it'))
+    render(LiveLog, { props: { log, status: 'running' } })
+    const events = screen.getByRole('log', { name: 'Events' })
+    expect(events.querySelectorAll('details')).toHaveLength(3)
+    expect(screen.getByText('Step: search').tagName).toBe('SUMMARY')
+    expect(screen.getByText('Tool call: web').tagName).toBe('SUMMARY')
+    expect(screen.getByText('Found it')).toBeInTheDocument()
+  })
+
+  it('puts a failure in plain words', () => {
+    const log = logOf(ev.started(1), ev.error(2, 'lease expired', 'worker_lost'))
+    render(LiveLog, { props: { log, status: 'failed' } })
+    expect(screen.getByRole('alert')).toHaveTextContent('The worker running this execution stopped responding')
+  })
+})

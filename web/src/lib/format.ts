@@ -1,0 +1,49 @@
+/** Plain-words formatting shared by the pages. */
+import type { ExecutionStatus } from '@/api/types'
+
+export const STATUS_LABELS: Record<ExecutionStatus, string> = {
+  pending: 'Pending',
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  stopped: 'Stopped',
+}
+
+const ERROR_CODES: Record<string, string> = {
+  worker_lost: 'The worker running this execution stopped responding, so it was marked failed.',
+  timeout: 'The execution took too long and was ended.',
+  agent_server_unavailable: 'The agent server could not be reached.',
+}
+
+/** An execution_error in words: the known meaning of its code, else the server's message. */
+export function describeExecutionError(message: string, code: string): string {
+  const known = ERROR_CODES[code]
+  if (known) return message && message !== code ? `${known} (${message})` : known
+  return message || `The execution failed (${code || 'no reason given'}).`
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-'
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
+  const minutes = Math.floor(ms / 60_000)
+  const seconds = Math.round((ms % 60_000) / 1000)
+  return `${minutes} min ${seconds} s`
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '-'
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return iso
+  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
+}
+
+export function formatBytes(size: number): string {
+  if (size < 1024) return `${size} B`
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KB`
+  return `${(size / 1024 / 1024).toFixed(1)} MB`
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, 8)
+}

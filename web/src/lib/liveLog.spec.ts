@@ -1,0 +1,105 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest'
+import { ev } from '@/test-utils/events'
+import { applyEvent, createLiveLog, hasGap } from './liveLog'
+
+describe('live log reducer', () => {
+  it('appends token deltas in seq order to the text', () => {
+    const log = createLiveLog('e')
+    applyEvent(log, ev.started(1))
+    applyEvent(log, ev.token(2, 'Hel'))
+    expect(log.text).toBe('Hel')
+    applyEvent(log, ev.token(3, 'lo, '))
+    applyEvent(log, ev.token(4, 'world'))
+    expect(log.text).toBe('Hello, world')
+    expect(log.tokenCount).toBe(3)
+  })
+
+  it('applies an event it has already seen only once', () => {
+    const log = createLiveLog('e')
+    applyEvent(log, ev.started(1))
+    applyEvent(log, ev.token(2, 'a'))
+    expect(applyEvent(log, ev.token(2, 'a'))).toEqual({ status: 'duplicate' })
+    expect(applyEvent(log, ev.started(1))).toEqual({ status: 'duplicate' })
+    expect(log.text).toBe('a')
+    expect(log.events.map((event) => event.seq)).toEqual([1, 2])
+  })
+
+  it('holds events after a gap and asks once for the missing range', () => {
+    const log = createLiveLog('e')
+    applyEvent(log, ev.started(1))
+    applyEvent(log, ev.token(2, 'a'))
+    expect(applyEvent(log, ev.token(5, 'd'))).toEqual({ status: 'gap', resubscribeFrom: 2 })
+    expect(applyEvent(log, ev.token(6, 'e'))).toEqual({ status: 'gap', resubscribeFrom: null })
+    expect(log.lastSeq).toBe(2)
+    expect(log.text).toBe('a')
+    expect(hasGap(log)).toBe(true)
+
+    applyEvent(log, ev.token(3, 'b'))
+    expect(log.text).toBe('ab')
+    expect(applyEvent(log, ev.token(4, 'c'))).toEqual({ status: 'applied', applied: 3 })
+    expect(log.text).toBe('abcde')
+    expect(log.lastSeq).toBe(6)
+    expect(hasGap(log)).toBe(false)
+  })
+
+  it('asks again for a new gap after the first one was filled', () => {
+    const log = createLiveLog('e')
+    expect(applyEvent(log, ev.token(2, 'b'))).toEqual({ status: 'gap', resubscribeFrom: 0 })
+    applyEvent(log, ev.started(1))
+    expect(applyEvent(log, ev.token(4, 'd'))).toEqual({ status: 'gap', resubscribeFrom: 2 })
+  })
+
+  it('treats a replayed event that is already held as a duplicate', () => {
+    const log = createLiveLog('e')
+    applyEvent(log, ev.started(1))
+    applyEvent(log, ev.token(3, 'c'))
+    expect(applyEvent(log, ev.token(3, 'c'))).toEqual({ status: 'duplicate' })
+    applyEvent(log, ev.token(2, 'b'))
+    expect(log.text).toBe('bc')
+  })
+
+  it('keeps the latest progress for the progress bar', () => {
+    const log = createLiveLog('e')
+    applyEvent(log, ev.started(1))
+    applyEvent(log, ev.progress(2, 'planning', 10))
+    applyEvent(log, ev.progress(3, 'writing', 60))
+    expect(log.progress).toMatchObject({ stage: 'writing', percent: 60, seq: 3 })
+  })
+
+  it('lists steps, tool calls, results and messages as entries', () => {
+    const log = createLiveLog('e')
+    applyEvent(log, ev.started(1))
+    applyEvent(log, ev.step(2, 'search'))
+    applyEvent(log, ev.toolCall(3, 'web'))
+    applyEvent(log, ev.toolResult(4, 'web'))
+    applyEvent(log, ev.message(5, 'Hi there'))
+    expect(log.entries.map((entry) => entry.kind)).toEqual(['started', 'step', 'tool_call', 'tool_result', 'message'])
+  })
+
+  it.each([
+    [ev.completed(3), 'completed'],
+    [ev.error(3, 'boom', 'worker_lost'), 'failed'],
+    [ev.stopped(3), 'stopped'],
+  ] as const)('ends in the terminal state the last event names', (terminal, status) => {
+    const log = createLiveLog('e')
+    expect(log.status).toBeNull()
+    applyEvent(log, ev.started(1))
+    expect(log.status).toBe('running')
+    applyEvent(log, ev.token(2, 'x'))
+    applyEvent(log, terminal)
+    expect(log.status).toBe(status)
+  })
+
+  it('keeps the output, the error and the stop message', () => {
+    const done = createLiveLog('e')
+    applyEvent(done, ev.started(1))
+    applyEvent(done, ev.completed(2, { answer: 42 }))
+    expect(done.output).toEqual({ answer: 42 })
+
+    const failed = createLiveLog('f')
+    applyEvent(failed, ev.started(1))
+    applyEvent(failed, ev.error(2, 'The model is down', 'llm_error'))
+    expect(failed.error).toEqual({ message: 'The model is down', code: 'llm_error' })
+  })
+})

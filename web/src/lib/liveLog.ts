@@ -1,0 +1,160 @@
+/**
+ * The live log of one execution, built from its events in seq order.
+ *
+ * applyEvent() is the only way in, for REST replays and WebSocket events
+ * alike. Events arrive at least once and may come out of order across a
+ * reconnect, so it
+ *   - ignores seq <= lastSeq (duplicate, e.g. at the replay/live seam),
+ *   - holds back seq > lastSeq + 1 (a gap) and asks the caller, once per gap,
+ *     to fetch everything after lastSeq; held events are applied as soon as
+ *     the gap is filled.
+ * The result: every event applied exactly once, in order.
+ */
+import type {
+  ExecutionEvent,
+  ExecutionStatus,
+  JsonObject,
+  JsonValue,
+  ProgressContent,
+  Uuid,
+} from '@/api/types'
+
+export type LogEntry =
+  | { kind: 'started'; seq: number; timestamp: string; input: JsonObject }
+  | { kind: 'step'; seq: number; timestamp: string; name: string; content: JsonValue }
+  | { kind: 'tool_call'; seq: number; timestamp: string; tool: string; arguments: JsonValue }
+  | { kind: 'tool_result'; seq: number; timestamp: string; tool: string; result: JsonValue }
+  | { kind: 'message'; seq: number; timestamp: string; role: string; content: string }
+  | { kind: 'completed'; seq: number; timestamp: string; output: JsonValue }
+  | { kind: 'error'; seq: number; timestamp: string; message: string; code: string }
+  | { kind: 'stopped'; seq: number; timestamp: string; message: string }
+
+export interface LiveLog {
+  executionId: Uuid
+  /** Status as the events tell it; null until the first event. */
+  status: ExecutionStatus | null
+  /** The highest seq applied; every seq from 1 to here is applied exactly once. */
+  lastSeq: number
+  events: ExecutionEvent[]
+  /** The token stream so far: the deltas appended in seq order. */
+  text: string
+  tokenCount: number
+  progress: (ProgressContent & { seq: number }) | null
+  entries: LogEntry[]
+  output: JsonValue | undefined
+  error: { message: string; code: string } | null
+  stopMessage: string | null
+  /** Events that arrived ahead of a gap, by seq. */
+  held: Record<number, ExecutionEvent>
+  /** lastSeq at which a refill was last requested, so a gap is asked for once. */
+  refillRequestedAt: number | null
+}
+
+export type ApplyResult =
+  | { status: 'applied'; applied: number }
+  | { status: 'duplicate' }
+  /** The event is held; resubscribeFrom is set the first time for this gap. */
+  | { status: 'gap'; resubscribeFrom: number | null }
+
+/** Enough to cover a long hiccup; past this, held events are dropped and refetched. */
+export const MAX_HELD_EVENTS = 5_000
+
+export function createLiveLog(executionId: Uuid): LiveLog {
+  return {
+    executionId,
+    status: null,
+    lastSeq: 0,
+    events: [],
+    text: '',
+    tokenCount: 0,
+    progress: null,
+    entries: [],
+    output: undefined,
+    error: null,
+    stopMessage: null,
+    held: {},
+    refillRequestedAt: null,
+  }
+}
+
+export function applyEvent(log: LiveLog, event: ExecutionEvent): ApplyResult {
+  if (event.seq <= log.lastSeq || log.held[event.seq]) return { status: 'duplicate' }
+  if (event.seq > log.lastSeq + 1) {
+    if (Object.keys(log.held).length < MAX_HELD_EVENTS) log.held[event.seq] = event
+    const first = log.refillRequestedAt !== log.lastSeq
+    if (first) log.refillRequestedAt = log.lastSeq
+    return { status: 'gap', resubscribeFrom: first ? log.lastSeq : null }
+  }
+  record(log, event)
+  let applied = 1
+  for (let next = log.held[log.lastSeq + 1]; next; next = log.held[log.lastSeq + 1]) {
+    delete log.held[next.seq]
+    record(log, next)
+    applied += 1
+  }
+  return { status: 'applied', applied }
+}
+
+/** True while events are held back waiting for a gap to be filled. */
+export function hasGap(log: LiveLog): boolean {
+  return Object.keys(log.held).length > 0
+}
+
+function record(log: LiveLog, event: ExecutionEvent): void {
+  log.lastSeq = event.seq
+  log.events.push(event)
+  const at = { seq: event.seq, timestamp: event.timestamp }
+  switch (event.type) {
+    case 'execution_started':
+      if (log.status === null || log.status === 'pending') log.status = 'running'
+      log.entries.push({ kind: 'started', ...at, input: event.input_data })
+      break
+    case 'execution_completed':
+      log.status = 'completed'
+      log.output = event.output
+      log.entries.push({ kind: 'completed', ...at, output: event.output })
+      break
+    case 'execution_error':
+      log.status = 'failed'
+      log.error = { message: event.message, code: event.code }
+      log.entries.push({ kind: 'error', ...at, message: event.message, code: event.code })
+      break
+    case 'execution_stopped':
+      log.status = 'stopped'
+      log.stopMessage = event.message
+      log.entries.push({ kind: 'stopped', ...at, message: event.message })
+      break
+    case 'agent_event':
+      if (log.status === null || log.status === 'pending') log.status = 'running'
+      recordAgentEvent(log, event, at)
+      break
+  }
+}
+
+function recordAgentEvent(
+  log: LiveLog,
+  event: Extract<ExecutionEvent, { type: 'agent_event' }>,
+  at: { seq: number; timestamp: string },
+): void {
+  switch (event.event_type) {
+    case 'token':
+      log.text += event.content.content
+      log.tokenCount += 1
+      break
+    case 'progress':
+      log.progress = { ...event.content, seq: event.seq }
+      break
+    case 'step':
+      log.entries.push({ kind: 'step', ...at, name: event.content.name, content: event.content.content })
+      break
+    case 'tool_call':
+      log.entries.push({ kind: 'tool_call', ...at, tool: event.content.tool, arguments: event.content.arguments })
+      break
+    case 'tool_result':
+      log.entries.push({ kind: 'tool_result', ...at, tool: event.content.tool, result: event.content.result })
+      break
+    case 'message':
+      log.entries.push({ kind: 'message', ...at, role: event.content.role, content: event.content.content })
+      break
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Form fields from a runtime's config JSON Schema.
+ *
+ * Simple properties (integer, number, string, boolean, enum, each possibly
+ * nullable) become form controls; anything else (objects, arrays, unions of
+ * several types) is edited as JSON. Client-side checks mirror the schema's
+ * type, minimum/maximum and required so obvious mistakes never round-trip,
+ * but the server's 400 stays the authority.
+ */
+import type { JsonObject, JsonSchema, JsonValue } from '@/api/types'
+
+export type FieldKind = 'integer' | 'number' | 'string' | 'boolean' | 'enum' | 'json'
+
+export interface ConfigField {
+  key: string
+  label: string
+  description: string
+  kind: FieldKind
+  nullable: boolean
+  required: boolean
+  minimum?: number
+  maximum?: number
+  options: JsonValue[]
+  default?: JsonValue
+}
+
+const SIMPLE = new Set(['integer', 'number', 'string', 'boolean'])
+/** Keywords a union member may carry and still be one simple form control. */
+const PLAIN_MEMBER_KEYS = new Set(['type', 'minimum', 'maximum', 'title', 'description', 'default', 'format'])
+
+function typesOf(schema: JsonSchema): string[] | null {
+  const union = schema.anyOf ?? schema.oneOf
+  if (union) {
+    const types: string[] = []
+    for (const member of union) {
+      // Only plain members ({"type": "integer", "minimum": 1}) keep the field simple.
+      if (Object.keys(member).some((key) => !PLAIN_MEMBER_KEYS.has(key))) return null
+      const inner = typesOf(member)
+      if (!inner) return null
+      types.push(...inner)
+    }
+    return types
+  }
+  if (schema.type === undefined) return null
+  return Array.isArray(schema.type) ? schema.type : [schema.type]
+}
+
+/** The schema whose numeric limits apply: the property, or its non-null union member. */
+function limitsOf(schema: JsonSchema): JsonSchema {
+  const union = schema.anyOf ?? schema.oneOf
+  return union?.find((member) => member.type !== 'null') ?? schema
+}
+
+export function humanize(key: string): string {
+  const words = key.replace(/_/g, ' ')
+  return words.charAt(0).toUpperCase() + words.slice(1)
+}
+
+export function fieldsFromSchema(schema: JsonSchema): ConfigField[] {
+  const required = new Set(schema.required ?? [])
+  return Object.entries(schema.properties ?? {}).map(([key, property]) => {
+    const types = typesOf(property) ?? []
+    const nullable = types.includes('null') || (property.enum?.includes(null) ?? false)
+    const nonNull = types.filter((type) => type !== 'null')
+    let kind: FieldKind = 'json'
+    if (property.enum) kind = 'enum'
+    else if (nonNull.length === 1 && SIMPLE.has(nonNull[0]!)) kind = nonNull[0] as FieldKind
+    const limits = limitsOf(property)
+    return {
+      key,
+      label: property.title ?? humanize(key),
+      description: property.description ?? '',
+      kind,
+      nullable,
+      required: required.has(key),
+      minimum: limits.minimum,
+      maximum: limits.maximum,
+      options: (property.enum ?? []).filter((option) => option !== null),
+      default: property.default,
+    }
+  })
+}
+
+/** The schema's defaults, for a new agent. */
+export function defaultConfig(fields: ConfigField[]): JsonObject {
+  const config: JsonObject = {}
+  for (const field of fields) {
+    if (field.default !== undefined) config[field.key] = field.default
+    else if (field.nullable) config[field.key] = null
+  }
+  return config
+}
+
+/** Problems with a config, keyed by field key, in plain words. */
+export function checkConfig(fields: ConfigField[], config: JsonObject): Record<string, string[]> {
+  const errors: Record<string, string[]> = {}
+  const add = (key: string, message: string) => (errors[key] ??= []).push(message)
+  for (const field of fields) {
+    const value = config[field.key]
+    if (value === undefined || value === null) {
+      if (value === null && field.nullable) continue
+      if (field.required || value === null) add(field.key, 'This field is required.')
+      continue
+    }
+    if (field.kind === 'integer' || field.kind === 'number') {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        add(field.key, 'Enter a number.')
+        continue
+      }
+      if (field.kind === 'integer' && !Number.isInteger(value)) add(field.key, 'Enter a whole number.')
+      if (field.minimum !== undefined && value < field.minimum) add(field.key, `Must be at least ${field.minimum}.`)
+      if (field.maximum !== undefined && value > field.maximum) add(field.key, `Must be at most ${field.maximum}.`)
+    } else if (field.kind === 'string' && typeof value !== 'string') {
+      add(field.key, 'Enter text.')
+    } else if (field.kind === 'boolean' && typeof value !== 'boolean') {
+      add(field.key, 'Choose yes or no.')
+    } else if (field.kind === 'enum' && !field.options.some((option) => JSON.stringify(option) === JSON.stringify(value))) {
+      add(field.key, 'Choose one of the options.')
+    }
+  }
+  return errors
+}

@@ -1,0 +1,109 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { effectScope, ref } from 'vue'
+import { api } from '@/api/client'
+import { useConnectionStore } from '@/stores/connection'
+import { useExecutionsStore } from '@/stores/executions'
+import { AGENT_ID, ev, EXEC_ID, execution } from '@/test-utils/events'
+import { createFakeSocket, FakeSocket } from '@/test-utils/fakeSocket'
+import { useAgentSocket } from './useAgentSocket'
+
+function setup() {
+  const scope = effectScope()
+  const socket = scope.run(() =>
+    useAgentSocket(ref(AGENT_ID), { createSocket: createFakeSocket, random: () => 0 }),
+  )!
+  return { socket, scope }
+}
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+  FakeSocket.reset()
+  vi.useFakeTimers()
+  vi.spyOn(api, 'getExecution').mockResolvedValue(execution({ status: 'completed' }))
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('useAgentSocket', () => {
+  it('connects to the agent socket and reports the state to the connection store', () => {
+    const { scope } = setup()
+    const connection = useConnectionStore()
+    expect(FakeSocket.last.url).toMatch(new RegExp(`/ws/agents/${AGENT_ID}/$`))
+    expect(connection.state).toBe('connecting')
+    FakeSocket.last.open()
+    expect(connection.state).toBe('connected')
+    scope.stop()
+    expect(FakeSocket.last.closedWith).toBe(1000)
+  })
+
+  it('resubscribes from the last applied seq when an event arrives after a gap', () => {
+    const { socket } = setup()
+    const executions = useExecutionsStore()
+    FakeSocket.last.open()
+    socket.watch(EXEC_ID)
+    const server = FakeSocket.last
+    server.receive(ev.started(1))
+    server.receive(ev.token(2, 'a'))
+    server.receive(ev.token(5, 'd'))
+    server.receive(ev.token(6, 'e'))
+    expect(server.framesOf('subscribe')).toEqual([
+      { action: 'subscribe', execution_id: EXEC_ID, after_seq: 0 },
+      { action: 'subscribe', execution_id: EXEC_ID, after_seq: 2 },
+    ])
+    // The server replays 3..6; 5 and 6 arrive twice and count once.
+    for (const event of [ev.token(3, 'b'), ev.token(4, 'c'), ev.token(5, 'd'), ev.token(6, 'e')]) server.receive(event)
+    expect(executions.logs[EXEC_ID]!.text).toBe('abcde')
+  })
+
+  it('ends with every event exactly once across a reconnect', () => {
+    const { socket } = setup()
+    const executions = useExecutionsStore()
+    socket.watch(EXEC_ID)
+    FakeSocket.last.open()
+    const all = [ev.started(1), ...Array.from({ length: 8 }, (_, i) => ev.token(i + 2, `t${i + 2} `)), ev.completed(10)]
+    all.slice(0, 5).forEach((event) => FakeSocket.last.receive(event))
+    FakeSocket.last.serverClose(1006)
+    vi.advanceTimersByTime(1)
+    const second = FakeSocket.last
+    second.open()
+    expect(second.framesOf('subscribe')).toEqual([{ action: 'subscribe', execution_id: EXEC_ID, after_seq: 5 }])
+    // Replay overlaps what we had (the seam), then live events follow.
+    all.slice(3).forEach((event) => second.receive(event))
+    const log = executions.logs[EXEC_ID]!
+    expect(log.events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(log.text).toBe('t2 t3 t4 t5 t6 t7 t8 t9 ')
+    expect(log.status).toBe('completed')
+  })
+
+  it('unsubscribes from an execution once it has finished', () => {
+    const { socket } = setup()
+    socket.watch(EXEC_ID)
+    FakeSocket.last.open()
+    FakeSocket.last.receive(ev.started(1))
+    FakeSocket.last.receive(ev.stopped(2))
+    expect(FakeSocket.last.framesOf('unsubscribe')).toEqual([{ action: 'unsubscribe', execution_id: EXEC_ID }])
+  })
+
+  it('follows status changes the agent socket announces', async () => {
+    setup()
+    const executions = useExecutionsStore()
+    executions.upsertExecution(execution({ status: 'pending' }))
+    const history = vi.spyOn(api, 'listExecutions').mockResolvedValue({ count: 0, next: null, previous: null, results: [] })
+    FakeSocket.last.open()
+    FakeSocket.last.receive({ type: 'execution_status', execution_id: EXEC_ID, status: 'running' })
+    expect(executions.statusOf(EXEC_ID)).toBe('running')
+    expect(history).not.toHaveBeenCalled()
+    // One it does not know (started in another tab) refreshes the history.
+    FakeSocket.last.receive({ type: 'execution_status', execution_id: 'other', status: 'pending' })
+    expect(history).toHaveBeenCalledWith(expect.objectContaining({ agent: AGENT_ID, page: 1 }))
+  })
+
+  it('keeps the server error message for display', () => {
+    setup()
+    FakeSocket.last.open()
+    FakeSocket.last.receive({ type: 'error', message: 'Unknown action.', code: 'unknown_action' })
+    expect(useConnectionStore().lastServerError).toBe('Unknown action.')
+  })
+})

@@ -1,0 +1,109 @@
+/**
+ * useAgentSocket: one AgentSocket per agent page, wired to the stores.
+ *
+ * Events go to the executions store's applyEvent(); a gap makes the socket
+ * resubscribe from the last applied seq (the server replays the missing
+ * range); a finished execution is unwatched. The socket is closed when the
+ * component that uses it unmounts.
+ */
+import { getCurrentScope, onScopeDispose, watch as watchRef, type Ref } from 'vue'
+import { isExecutionEvent, type ServerMessage, type Uuid } from '@/api/types'
+import { useConnectionStore } from '@/stores/connection'
+import { useExecutionsStore } from '@/stores/executions'
+import { AgentSocket, agentSocketUrl, type AgentSocketOptions } from './agentSocket'
+
+export type SocketOverrides = Partial<Omit<AgentSocketOptions, 'url' | 'lastSeq' | 'onMessage' | 'onStateChange'>>
+
+export function useAgentSocket(agentId: Ref<Uuid | null>, overrides: SocketOverrides = {}) {
+  const executions = useExecutionsStore()
+  const connection = useConnectionStore()
+  let socket: AgentSocket | null = null
+  /** Executions to watch, kept across a change of agent or a socket not yet made. */
+  const wanted = new Set<Uuid>()
+
+  function handleMessage(message: ServerMessage): void {
+    if (isExecutionEvent(message)) {
+      const id = message.execution_id
+      const result = executions.applyEvent(message)
+      if (result.status === 'gap' && result.resubscribeFrom !== null) socket?.resubscribe(id)
+      if (result.status === 'applied' && executions.isFinished(id)) {
+        unwatch(id)
+        // The record's output and completed_at come with the REST object.
+        void executions.fetchExecution(id).catch(() => undefined)
+      }
+    } else if (message.type === 'execution_created') {
+      executions.upsertExecution(message.execution)
+    } else if (message.type === 'execution_status') {
+      const known = executions.noteStatus(message.execution_id, message.status)
+      // Started elsewhere (another tab, the API): show it in the first history page.
+      const agent = agentId.value
+      if (!known && agent && (executions.histories[agent]?.page ?? 1) === 1) {
+        void executions.fetchHistory(agent, 1).catch(() => undefined)
+      }
+    } else if (message.type === 'error') {
+      connection.reportServerError(message.message)
+    }
+  }
+
+  function onOnline(): void {
+    socket?.reconnectNow()
+  }
+
+  function open(id: Uuid): void {
+    socket = new AgentSocket({
+      url: agentSocketUrl(id),
+      lastSeq: (executionId) => executions.lastSeq(executionId),
+      onMessage: handleMessage,
+      onStateChange: (state, detail) => connection.setState(state, detail),
+      isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false),
+      ...overrides,
+    })
+    for (const executionId of wanted) socket.watch(executionId)
+    socket.connect()
+  }
+
+  function close(): void {
+    socket?.close()
+    socket = null
+  }
+
+  function watch(executionId: Uuid): void {
+    wanted.add(executionId)
+    socket?.watch(executionId)
+  }
+
+  function unwatch(executionId: Uuid): void {
+    wanted.delete(executionId)
+    socket?.unwatch(executionId)
+  }
+
+  const stop = watchRef(
+    agentId,
+    (id, previous) => {
+      close()
+      // Executions belong to one agent; another agent's socket would refuse them.
+      if (previous) wanted.clear()
+      if (id) open(id)
+    },
+    { immediate: true },
+  )
+  window.addEventListener('online', onOnline)
+
+  if (getCurrentScope()) {
+    onScopeDispose(() => {
+      stop()
+      window.removeEventListener('online', onOnline)
+      close()
+      connection.setState('idle')
+    })
+  }
+
+  return {
+    watch,
+    unwatch,
+    /** For tests and diagnostics. */
+    get socket() {
+      return socket
+    },
+  }
+}

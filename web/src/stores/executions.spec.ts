@@ -1,0 +1,70 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { api } from '@/api/client'
+import { ev, EXEC_ID, execution } from '@/test-utils/events'
+import { furtherStatus, useExecutionsStore } from './executions'
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+})
+
+describe('executions store', () => {
+  it('builds the live log through applyEvent, deduping by seq', () => {
+    const store = useExecutionsStore()
+    for (const event of [ev.started(1), ev.token(2, 'a'), ev.token(2, 'a'), ev.token(3, 'b'), ev.token(1, 'x')]) {
+      store.applyEvent(event)
+    }
+    expect(store.logs[EXEC_ID]!.text).toBe('ab')
+    expect(store.lastSeq(EXEC_ID)).toBe(3)
+  })
+
+  it('reports a gap with the seq to resubscribe from', () => {
+    const store = useExecutionsStore()
+    store.applyEvent(ev.started(1))
+    store.applyEvent(ev.token(2, 'a'))
+    expect(store.applyEvent(ev.token(4, 'c'))).toEqual({ status: 'gap', resubscribeFrom: 2 })
+    expect(store.lastSeq(EXEC_ID)).toBe(2)
+  })
+
+  it('moves the execution record to the status the events tell', () => {
+    const store = useExecutionsStore()
+    store.upsertExecution(execution({ status: 'pending' }))
+    store.applyEvent(ev.started(1))
+    expect(store.executions[EXEC_ID]!.status).toBe('running')
+    store.applyEvent(ev.stopped(2))
+    expect(store.executions[EXEC_ID]!.status).toBe('stopped')
+    expect(store.isFinished(EXEC_ID)).toBe(true)
+  })
+
+  it('does not let a stale REST snapshot move a finished execution back', () => {
+    const store = useExecutionsStore()
+    store.applyEvent(ev.started(1))
+    store.applyEvent(ev.completed(2))
+    store.upsertExecution(execution({ status: 'running' }))
+    expect(store.statusOf(EXEC_ID)).toBe('completed')
+    expect(furtherStatus('running', 'pending')).toBe('running')
+    expect(furtherStatus(null, 'pending')).toBe('pending')
+  })
+
+  it('loads the REST snapshot after the last seq it has', async () => {
+    const store = useExecutionsStore()
+    store.applyEvent(ev.started(1))
+    store.applyEvent(ev.token(2, 'a'))
+    const spy = vi.spyOn(api, 'eventsAfter').mockResolvedValue([ev.token(2, 'a'), ev.token(3, 'b'), ev.completed(4)])
+    await store.loadEvents(EXEC_ID)
+    expect(spy).toHaveBeenCalledWith(EXEC_ID, 2)
+    expect(store.logs[EXEC_ID]!.text).toBe('ab')
+    expect(store.statusOf(EXEC_ID)).toBe('completed')
+  })
+
+  it('puts a started execution at the top of its agent history', async () => {
+    const store = useExecutionsStore()
+    const older = execution({ id: 'old', status: 'completed' })
+    vi.spyOn(api, 'listExecutions').mockResolvedValue({ count: 1, next: null, previous: null, results: [older] })
+    await store.fetchHistory(older.agent)
+    vi.spyOn(api, 'createExecution').mockResolvedValue(execution({ id: 'new', status: 'pending' }))
+    await store.startExecution(older.agent, { prompt: 'x' })
+    expect(store.histories[older.agent]!.ids).toEqual(['new', 'old'])
+    expect(store.histories[older.agent]!.count).toBe(2)
+  })
+})

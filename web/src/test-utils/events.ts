@@ -1,0 +1,93 @@
+/** Builders for contract-shaped events and executions in tests. */
+import type { Execution, ExecutionEvent, JsonValue } from '@/api/types'
+
+export const EXEC_ID = '11111111-1111-4111-8111-111111111111'
+export const AGENT_ID = '22222222-2222-4222-8222-222222222222'
+
+const T0 = Date.parse('2025-01-01T12:00:00Z')
+
+export function at(ms: number): string {
+  return new Date(T0 + ms).toISOString()
+}
+
+type Extra = { ms?: number; executionId?: string }
+
+function base(seq: number, extra: Extra) {
+  return { execution_id: extra.executionId ?? EXEC_ID, seq, timestamp: at(extra.ms ?? seq * 10) }
+}
+
+export const ev = {
+  started: (seq: number, extra: Extra = {}): ExecutionEvent => ({
+    type: 'execution_started',
+    input_data: { prompt: 'hi' },
+    ...base(seq, extra),
+  }),
+  token: (seq: number, content: string, extra: Extra = {}): ExecutionEvent => ({
+    type: 'agent_event',
+    event_type: 'token',
+    content: { content },
+    ...base(seq, extra),
+  }),
+  progress: (seq: number, stage: string, percent?: number, extra: Extra = {}): ExecutionEvent => ({
+    type: 'agent_event',
+    event_type: 'progress',
+    content: { stage, message: `${stage}…`, percent },
+    ...base(seq, extra),
+  }),
+  step: (seq: number, name: string, extra: Extra = {}): ExecutionEvent => ({
+    type: 'agent_event',
+    event_type: 'step',
+    content: { name, content: `did ${name}` },
+    ...base(seq, extra),
+  }),
+  toolCall: (seq: number, tool: string, extra: Extra = {}): ExecutionEvent => ({
+    type: 'agent_event',
+    event_type: 'tool_call',
+    content: { tool, arguments: { q: 'x' } },
+    ...base(seq, extra),
+  }),
+  toolResult: (seq: number, tool: string, extra: Extra = {}): ExecutionEvent => ({
+    type: 'agent_event',
+    event_type: 'tool_result',
+    content: { tool, result: 'ok' },
+    ...base(seq, extra),
+  }),
+  message: (seq: number, content: string, extra: Extra = {}): ExecutionEvent => ({
+    type: 'agent_event',
+    event_type: 'message',
+    content: { role: 'assistant', content },
+    ...base(seq, extra),
+  }),
+  completed: (seq: number, output: JsonValue = { text: 'done' }, extra: Extra = {}): ExecutionEvent => ({
+    type: 'execution_completed',
+    output,
+    ...base(seq, extra),
+  }),
+  error: (seq: number, message: string, code: string, extra: Extra = {}): ExecutionEvent => ({
+    type: 'execution_error',
+    message,
+    code,
+    ...base(seq, extra),
+  }),
+  stopped: (seq: number, extra: Extra = {}): ExecutionEvent => ({
+    type: 'execution_stopped',
+    message: 'Stopped by user.',
+    ...base(seq, extra),
+  }),
+}
+
+export function execution(overrides: Partial<Execution> = {}): Execution {
+  return {
+    id: EXEC_ID,
+    agent: AGENT_ID,
+    status: 'running',
+    input_data: {},
+    output_data: null,
+    error_message: '',
+    created_at: at(0),
+    started_at: at(0),
+    completed_at: null,
+    last_seq: 0,
+    ...overrides,
+  }
+}
