@@ -86,8 +86,10 @@ def redis_url():
 
 
 @pytest.fixture(scope="session")
-def agent_server():
-    with start_mcp_server(env={"MCP_AGENT_TOKEN": None, "MCP_PING_INTERVAL": "1"}) as server:
+def agent_server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("agent-server")
+    env = {"MCP_AGENT_TOKEN": None, "MCP_PING_INTERVAL": "1", "MCP_DATA_DIR": str(data), "LLM_PROVIDER": "local"}
+    with start_mcp_server(env=env) as server:
         yield server
 
 

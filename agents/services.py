@@ -14,11 +14,11 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Case, F, PositiveIntegerField, Value, When
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from . import events
+from . import event_store, events
 from .broadcast import publish, wake_workers_to_stop
 from .models import AgentDocument, AgentEvent, AgentExecution
 
@@ -87,72 +87,28 @@ def record_event_batches(batches):
     dropped (a terminal execution never gets another event) and their runs
     should end. Storing also renews the leases.
 
-    Three queries whatever the number of executions: lock the running rows,
-    insert every event, advance every last_seq.
+    Three statements whatever the number of executions (``event_store``):
+    lock the running rows, insert every event, advance every last_seq.
     """
     now = timezone.now()
     pending_by_id = {str(execution_id): pending for execution_id, pending in batches.items()}
     with transaction.atomic():
         # The row locks keep the reaper and stop requests out until commit,
         # and make the seqs read here ours to use.
-        last_seqs = dict(
-            AgentExecution.objects.select_for_update()
-            .filter(id__in=list(pending_by_id), status=Status.RUNNING)
-            .values_list("id", "last_seq")
-        )
-        rows, new_last_seqs = [], []
+        last_seqs = event_store.lock_running(list(batches))
+        rows, new_last_seqs = [], {}
         for execution_id, last_seq in last_seqs.items():
             pending = pending_by_id[str(execution_id)]
             rows.extend(
                 (execution_id, last_seq + offset, event) for offset, event in enumerate(pending, start=1)
             )
-            new_last_seqs.append(When(id=execution_id, then=Value(last_seq + len(pending))))
+            new_last_seqs[execution_id] = last_seq + len(pending)
         if rows:
-            _insert_events(rows)
-            AgentExecution.objects.filter(id__in=list(last_seqs)).update(
-                last_seq=Case(*new_last_seqs, output_field=PositiveIntegerField()),
-                lease_expires_at=_lease_until(now),
-            )
+            event_store.insert_events(rows)
+            event_store.advance_executions(new_last_seqs, _lease_until(now))
             transaction.on_commit(partial(publish, _event_broadcasts(rows)))
     running = {str(execution_id) for execution_id in last_seqs}
     return {execution_id for execution_id in batches if str(execution_id) not in running}
-
-
-_EVENT_COLUMNS = ("execution", "seq", "event_type", "content", "timestamp")
-
-
-def _insert_events(rows):
-    """Insert (execution id, seq, PendingEvent) rows with one executemany.
-
-    This is the hottest write in the system; building a model instance per
-    event made bulk_create cost several times more per event than the
-    database itself. Values still go through each field's own preparation,
-    so every database backend gets what the ORM would give it.
-    """
-    fields = [AgentEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
-    execution_field, _, _, content_field, timestamp_field = fields
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(AgentEvent._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    execution_values = {}
-    params = []
-    for execution_id, seq, event in rows:
-        if execution_id not in execution_values:
-            execution_values[execution_id] = execution_field.get_db_prep_save(execution_id, connection)
-        params.append(
-            (
-                execution_values[execution_id],
-                seq,
-                event.event_type,
-                content_field.get_db_prep_save(event.content, connection),
-                timestamp_field.get_db_prep_save(event.timestamp, connection),
-            )
-        )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def _event_broadcasts(rows):

@@ -37,6 +37,7 @@ class Watcher:
         self.finished = {}  # execution id -> asyncio.Event
         self._socket = None
         self._task = None
+        self._created = asyncio.Queue()
 
     async def open(self):
         url = self.api.base_url.replace("http://", "ws://") + f"/ws/agents/{self.agent_id}/"
@@ -52,6 +53,14 @@ class Watcher:
         self.finished.setdefault(execution_id, asyncio.Event())
         await self._socket.send(json.dumps({"action": "subscribe", "execution_id": execution_id, "after_seq": after_seq}))
 
+    async def start_agent(self, input_data=None):
+        """Start an execution over the socket, which subscribes to it at once; returns its id."""
+        await self._socket.send(json.dumps({"action": "start_agent", "input_data": input_data or {}}))
+        execution_id = await asyncio.wait_for(self._created.get(), 30)
+        self.received.setdefault(execution_id, [])
+        self.finished.setdefault(execution_id, asyncio.Event())
+        return execution_id
+
     async def wait(self, execution_id, timeout):
         await asyncio.wait_for(self.finished[execution_id].wait(), timeout)
 
@@ -59,6 +68,12 @@ class Watcher:
         async for frame in self._socket:
             now = time.time()
             message = json.loads(frame)
+            if message["type"] == "execution_created":
+                execution_id = message["execution"]["id"]
+                self.received.setdefault(execution_id, [])
+                self.finished.setdefault(execution_id, asyncio.Event())
+                self._created.put_nowait(execution_id)
+                continue
             execution_id = message.get("execution_id")
             if "seq" not in message or execution_id not in self.received:
                 continue

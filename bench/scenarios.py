@@ -42,14 +42,22 @@ def stored_counts(execution_ids):
     return {str(key): (counts.get(key, 0), last_seqs[key]) for key in last_seqs}
 
 
-async def run_and_watch(api, owner, executions, config, timeout, start=None):
-    """Start ``executions`` runs (one agent and socket each), wait for all; returns (watchers, ids, seconds)."""
+async def run_and_watch(api, owner, executions, config, timeout, over_socket=False):
+    """Start ``executions`` runs (one agent and socket each), wait for all; returns (watchers, ids, seconds).
+
+    Over REST, a socket subscribes once the id is known (and gets the first
+    events by replay); over the socket (``start_agent``), it is subscribed
+    from the start, so every event it gets is live: what latency needs.
+    """
     agent_ids = [await make_agent(owner, f"bench-{n}", config) for n in range(executions)]
-    watchers = [await Watcher(api, agent_id).open() for agent_id in agent_ids]
+    watchers = await asyncio.gather(*(Watcher(api, agent_id).open() for agent_id in agent_ids))
     started = time.perf_counter()
-    ids = await asyncio.gather(*(start(agent_id) if start else api.start(agent_id) for agent_id in agent_ids))
-    for watcher, execution_id in zip(watchers, ids):
-        await watcher.subscribe(execution_id)
+    if over_socket:
+        ids = await asyncio.gather(*(watcher.start_agent() for watcher in watchers))
+    else:
+        ids = await asyncio.gather(*(api.start(agent_id) for agent_id in agent_ids))
+        for watcher, execution_id in zip(watchers, ids):
+            await watcher.subscribe(execution_id)
     await asyncio.gather(*(watcher.wait(execution_id, timeout) for watcher, execution_id in zip(watchers, ids)))
     elapsed = time.perf_counter() - started
     return watchers, list(ids), elapsed
@@ -131,7 +139,9 @@ async def latency(api, owner, executions, rate_per_execution, seconds):
     """Event latency (agent server emits -> socket receives) at a fixed offered load."""
     tokens = int(rate_per_execution * seconds)
     config = {"steps": 0, "tokens": tokens, "delay_ms": int(1000 / rate_per_execution), "stamp": True}
-    watchers, ids, elapsed = await run_and_watch(api, owner, executions, config, timeout=seconds * 5 + 60)
+    watchers, ids, elapsed = await run_and_watch(
+        api, owner, executions, config, timeout=seconds * 5 + 60, over_socket=True
+    )
     verified = await verify(watchers, ids, tokens + 2)
     values = token_latencies(watchers, ids)
     await close_all(watchers)

@@ -37,7 +37,11 @@ class BenchStack:
             env={**os.environ, **{k: v for k, v in self.env.items() if v is not None}},
             check=True,
         )
-        mcp = self._keep(start_mcp_server(env={"MCP_LOG_LEVEL": "WARNING", "MCP_AGENT_TOKEN": None}))
+        mcp = self._keep(
+            start_mcp_server(
+                env={"MCP_LOG_LEVEL": "WARNING", "MCP_AGENT_TOKEN": None, "MCP_DATA_DIR": str(self.workdir / "agent")}
+            )
+        )
         self.env["MCP_AGENT_URL"] = mcp.url
         self.worker = self._keep(start_worker(self.env, concurrency=self.worker_concurrency))
         self.api = self._keep(start_api(self.env))

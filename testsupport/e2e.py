@@ -50,7 +50,8 @@ def main():
             check=True,
         )
         try:
-            processes.append(start_mcp_server(env={"MCP_AGENT_TOKEN": None}))
+            agent_data = str(Path(workdir) / "agent-server")
+            processes.append(start_mcp_server(env={"MCP_AGENT_TOKEN": None, "MCP_DATA_DIR": agent_data}))
             env["MCP_AGENT_URL"] = processes[-1].url
             processes.append(start_worker(env, concurrency=8))
             port = free_port()

@@ -2,12 +2,16 @@
 
 import os
 import secrets
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from agents import services
 from agents.models import Agent
+
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "seed"
 
 EXAMPLE_AGENTS = [
     {
@@ -15,6 +19,26 @@ EXAMPLE_AGENTS = [
         "description": "A deterministic load generator: progress and step events, then a token stream.",
         "runtime": "synthetic",
         "config": {"steps": 5, "tokens": 120, "delay_ms": 40, "fail_at": None},
+    },
+    {
+        "name": "Knowledge assistant",
+        "description": "Answers questions about this platform from its documents, with citations. "
+        "Try: How does a client that reconnects catch up?",
+        "runtime": "rag",
+        "config": {"max_tokens": 200},
+        "documents": sorted(KNOWLEDGE.glob("*.md")),
+    },
+    {
+        "name": "Chat",
+        "description": 'A plain conversation with the local model. Input: {"message": "Hello!"}',
+        "runtime": "chat",
+        "config": {"max_tokens": 200},
+    },
+    {
+        "name": "Calculator",
+        "description": 'Uses the calculator tool for arithmetic. Input: {"message": "What is 17 * 23 + 4?"}',
+        "runtime": "tools",
+        "config": {"tools": ["calculator", "current_time"], "max_tokens": 200},
     },
 ]
 
@@ -29,9 +53,16 @@ class Command(BaseCommand):
     def handle(self, *args, username, url, **options):
         user, password = self._demo_user(username)
         for spec in EXAMPLE_AGENTS:
-            Agent.objects.get_or_create(owner=user, name=spec["name"], defaults=spec)
+            fields = {key: value for key, value in spec.items() if key != "documents"}
+            agent, created = Agent.objects.get_or_create(owner=user, name=spec["name"], defaults=fields)
+            if created:
+                for path in spec.get("documents", []):
+                    services.add_document(agent, path.name, "text/markdown", path.read_bytes())
         self.stdout.write(
-            f"\n  Dashboard  {url}\n  API docs   {url}api/docs/\n  Admin      {url}admin/\n"
+            "\n  The example agents answer with a small local model (SmolLM2-135M): quick, offline, and"
+            "\n  modest in quality. Point LLM_PROVIDER=openai and OPENAI_BASE_URL at a real model server"
+            "\n  for better answers (see README)."
+            f"\n\n  Dashboard  {url}\n  API docs   {url}api/docs/\n  Admin      {url}admin/\n"
             f"  Log in as  {username} / {password}\n"
         )
 
