@@ -9,5 +9,12 @@ Django or a database. Start it with ``python -m mcp_server``. Layout:
 * ``runs``      - supervision of one run (terminal event, logging, counting);
 * ``responses`` - SSE and JSON transports of a run, with cancellation;
 * ``events``    - the event vocabulary runtimes use;
-* ``runtimes``  - the runtime contract and the registry of runtimes.
+* ``runtimes``  - the runtime contract and the registry of runtimes
+                  (``synthetic``, ``chat``, ``rag``, ``tools``);
+* ``providers`` - LLM providers behind one contract (``local``, ``openai``);
+* ``agent_tools`` - the tools the ``tools`` runtime may call;
+* ``knowledge`` - each agent's document index (SQLite, embeddings, BM25);
+* ``knowledge_api`` - its HTTP endpoints;
+* ``interop``   - the Model Context Protocol server mounted at ``/mcp``;
+* ``services``  - providers and knowledge base, handed to every run.
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import os
 import sys
 from dataclasses import replace
 
@@ -26,6 +27,10 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Every model comes from an installed package; a library that would reach
+    # for the Hugging Face hub must fail at once instead of downloading.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         settings = load_settings()
     except SettingsError as error:

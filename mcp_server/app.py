@@ -7,6 +7,10 @@
     anything else gets one JSON summary when the run ends (see
     ``mcp_server.responses``). A request that cannot run is answered with
     400 ``{"error": {"message", "code", "fields"?}}`` before anything starts.
+``/knowledge/...``
+    Each agent's knowledge base (see ``mcp_server.knowledge_api``).
+``/mcp``
+    The Model Context Protocol, streamable HTTP (see ``mcp_server.interop``).
 
 When a token is configured, every other request needs
 ``Authorization: Bearer <token>`` or gets 401 with code ``unauthorized``.
@@ -15,6 +19,8 @@ When a token is configured, every other request needs
 from __future__ import annotations
 
 import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from starlette.applications import Starlette
@@ -25,16 +31,31 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mcp_server import knowledge_api
+from mcp_server.interop import create_mcp_server
 from mcp_server.protocol import INVALID_CONFIG, UNKNOWN_RUNTIME, BadRequest, RunRequest, parse_run_request
 from mcp_server.responses import EventStreamResponse, RunSummaryResponse, error_response
 from mcp_server.runs import ActiveRuns, execute_run
 from mcp_server.runtimes import ConfigError, Runtime, UnknownRuntime, get_runtime, runtime_names
+from mcp_server.services import Services
 from mcp_server.settings import Settings
 
 OPEN_ROUTES = {("GET", "/health"), ("HEAD", "/health")}
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    services = services or Services(settings)
+    active_runs = ActiveRuns()
+    mcp = create_mcp_server(services, active_runs)
+    # Builds the SDK's session manager and its /mcp route, which this app serves itself.
+    mcp_routes = mcp.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, host=settings.host).routes
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with mcp.session_manager.run():
+            yield
+        await services.aclose()
+
     middleware = []
     if settings.agent_token:
         middleware.append(Middleware(BearerTokenGuard, token=settings.agent_token))
@@ -42,12 +63,16 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/execute", execute, methods=["POST"]),
+            *knowledge_api.routes,
+            *mcp_routes,
         ],
         middleware=middleware,
         exception_handlers={HTTPException: http_error, Exception: internal_error},
+        lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.active_runs = ActiveRuns()
+    app.state.services = services
+    app.state.active_runs = active_runs
     return app
 
 
@@ -67,7 +92,7 @@ async def execute(request: Request) -> Response:
     except ClientDisconnect:
         return Response(status_code=400)  # nobody is left to read it
     try:
-        runtime, run_request = admit(body)
+        runtime, run_request = admit(body, request.app.state.services)
     except BadRequest as rejection:
         return error_response(400, rejection.message, rejection.code, fields=rejection.fields)
 
@@ -77,7 +102,7 @@ async def execute(request: Request) -> Response:
     return RunSummaryResponse(run)
 
 
-def admit(body: bytes) -> tuple[Runtime, RunRequest]:
+def admit(body: bytes, services: Services) -> tuple[Runtime, RunRequest]:
     """Turn a request body into a runtime and a request with its normalized config."""
     run_request = parse_run_request(body)
     agent = run_request.agent
@@ -90,7 +115,7 @@ def admit(body: bytes) -> tuple[Runtime, RunRequest]:
     except ConfigError as error:
         fields = {f"agent.config.{option}": problem for option, problem in error.fields.items()}
         raise BadRequest(error.message, INVALID_CONFIG, fields) from None
-    return runtime, replace(run_request, agent=replace(agent, config=config))
+    return runtime, replace(run_request, agent=replace(agent, config=config), services=services)
 
 
 def wants_event_stream(accept: str) -> bool:

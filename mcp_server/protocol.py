@@ -15,8 +15,11 @@ dotted path of the offending field, so a client can fix its request in one go.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mcp_server.services import Services
 
 INVALID_REQUEST = "invalid_request"
 UNKNOWN_RUNTIME = "unknown_runtime"
@@ -39,6 +42,8 @@ class RunRequest:
     execution_id: str
     agent: AgentSpec
     input_data: dict[str, Any]
+    # The process's providers and knowledge base, attached when the run is admitted.
+    services: Services | None = field(default=None, repr=False, compare=False)
 
 
 class BadRequest(Exception):

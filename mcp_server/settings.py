@@ -12,6 +12,17 @@ a confusing bind or timeout error.
 | MCP_PING_INTERVAL   | 10          | Seconds of silence before an SSE ``: ping``.   |
 | MCP_AGENT_TOKEN     | (unset)     | Shared bearer token; unset or empty = no auth. |
 | MCP_LOG_LEVEL       | INFO        | DEBUG, INFO, WARNING, ERROR or CRITICAL.       |
+| MCP_DATA_DIR        | var/agent-server | Knowledge base directory (relative to cwd). |
+| LLM_PROVIDER        | local       | Provider of agents whose config names none.    |
+| LLM_TIMEOUT         | 30          | Seconds an LLM provider may stay silent.       |
+| LLM_CONNECT_TIMEOUT | 5           | Seconds to connect to an LLM provider.         |
+| OPENAI_BASE_URL     | https://api.openai.com/v1 | OpenAI-compatible endpoint.      |
+| OPENAI_API_KEY      | (unset)     | Its API key; never logged or echoed.           |
+| OPENAI_MODEL        | gpt-4o-mini | Model of agents whose config names none.       |
+| LOCAL_LLM_MODEL_PATH| (bundled)   | A GGUF file instead of the bundled SmolLM2.    |
+| LOCAL_LLM_THREADS   | cores / 2   | CPU threads of the local model.                |
+| LOCAL_LLM_CONTEXT   | 2048        | Context window of each local slot, in tokens.  |
+| LOCAL_LLM_SLOTS     | 2           | Local generations that run at the same time.   |
 """
 
 from __future__ import annotations
@@ -20,8 +31,17 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LLM_PROVIDERS = ("local", "openai")
+
+
+def _default_local_threads() -> int:
+    # Half the cores: measured on a busy 2-core machine, llama.cpp with 2
+    # threads fell to ~4 tokens/s (its threads spin-wait on each other while
+    # the worker and the embedder compete for the cores) but kept ~30 with 1.
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 class SettingsError(ValueError):
@@ -36,6 +56,17 @@ class Settings:
     # repr=False keeps the secret out of logs and tracebacks that print settings.
     agent_token: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
+    data_dir: Path = Path("var/agent-server")
+    llm_provider: str = "local"
+    llm_timeout: float = 30.0
+    llm_connect_timeout: float = 5.0
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_model: str = "gpt-4o-mini"
+    local_model_path: Path | None = None
+    local_threads: int = field(default_factory=_default_local_threads)
+    local_context: int = 2048
+    local_slots: int = 2
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -48,7 +79,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ping_interval=env_float(env, "MCP_PING_INTERVAL", defaults.ping_interval, minimum=0.01),
         agent_token=env_optional_str(env, "MCP_AGENT_TOKEN"),
         log_level=env_choice(env, "MCP_LOG_LEVEL", defaults.log_level, LOG_LEVELS),
+        data_dir=Path(env_str(env, "MCP_DATA_DIR", str(defaults.data_dir))),
+        llm_provider=env_choice(env, "LLM_PROVIDER", defaults.llm_provider, LLM_PROVIDERS, normalize=str.lower),
+        llm_timeout=env_float(env, "LLM_TIMEOUT", defaults.llm_timeout, minimum=0.1),
+        llm_connect_timeout=env_float(env, "LLM_CONNECT_TIMEOUT", defaults.llm_connect_timeout, minimum=0.1),
+        openai_base_url=env_url(env, "OPENAI_BASE_URL", defaults.openai_base_url),
+        openai_api_key=env_optional_str(env, "OPENAI_API_KEY"),
+        openai_model=env_str(env, "OPENAI_MODEL", defaults.openai_model),
+        local_model_path=_optional_path(env_optional_str(env, "LOCAL_LLM_MODEL_PATH")),
+        local_threads=env_int(env, "LOCAL_LLM_THREADS", defaults.local_threads, minimum=1, maximum=256),
+        local_context=env_int(env, "LOCAL_LLM_CONTEXT", defaults.local_context, minimum=256, maximum=131072),
+        local_slots=env_int(env, "LOCAL_LLM_SLOTS", defaults.local_slots, minimum=1, maximum=64),
     )
+
+
+def _optional_path(value: str | None) -> Path | None:
+    return None if value is None else Path(value)
 
 
 def env_str(env: Mapping[str, str], name: str, default: str) -> str:
@@ -118,15 +164,26 @@ def env_float(
     return value
 
 
-def env_choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
-    """One of ``choices`` (case-insensitive, returned upper-case); unset means ``default``."""
+def env_choice(
+    env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...], *, normalize=str.upper
+) -> str:
+    """One of ``choices`` (case-insensitive, returned as ``normalize`` spells it); unset means ``default``."""
     raw = env.get(name)
     if raw is None:
         return default
-    value = raw.strip().upper()
+    value = normalize(raw.strip())
     if value not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}.")
     return value
+
+
+def env_url(env: Mapping[str, str], name: str, default: str) -> str:
+    """An http(s) URL without a trailing slash; unset means ``default``."""
+    value = env_str(env, name, default)
+    if not value.startswith(("http://", "https://")):
+        # The value may hold credentials, so it is not repeated in the message.
+        raise SettingsError(f"{name} must be an http:// or https:// URL.")
+    return value.rstrip("/")
 
 
 def _check_range(name: str, value: float, minimum: float | None, maximum: float | None) -> None:

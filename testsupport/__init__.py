@@ -4,6 +4,7 @@ Nothing here imports Django or pytest, so any test suite (or a benchmark
 script) can use it. See ``testsupport.processes``.
 """
 
+from testsupport.openai_stub import OpenAIStub
 from testsupport.processes import (
     LOOPBACK,
     REPO_ROOT,
@@ -21,6 +22,7 @@ __all__ = [
     "REPO_ROOT",
     "ManagedProcess",
     "McpServerProcess",
+    "OpenAIStub",
     "ProcessStartError",
     "free_port",
     "http_ready",

@@ -35,6 +35,8 @@ class Runtime(ABC):
 
     ``name``
         Unique identifier, matched against ``agent.runtime`` of a request.
+    ``description``
+        One line for people choosing a runtime (the api lists it).
     ``config_schema``
         JSON schema (draft 2020-12) of the agent config. It is checked when the
         subclass is defined, validates every config (see ``check_config``),
@@ -55,6 +57,8 @@ class Runtime(ABC):
         ``RuntimeFailure(message, code)``, which becomes the ``error`` event;
         any other exception becomes an ``error`` event with code
         ``runtime_error`` (and its traceback goes to the server log only).
+        ``request.services`` holds the process's LLM providers and knowledge
+        base (``mcp_server.services``); heavy models load there, on first use.
         The generator may be cancelled at any ``await`` when the client goes
         away, so it must wait with cancellable awaits (``asyncio.sleep``, async
         I/O), never blocking calls, and clean up in ``finally`` blocks.
@@ -64,6 +68,7 @@ class Runtime(ABC):
     """
 
     name: ClassVar[str]
+    description: ClassVar[str] = ""
     config_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {},

@@ -48,6 +48,7 @@ class SyntheticRuntime(Runtime):
     """Plays a deterministic script of progress, step and token events."""
 
     name = "synthetic"
+    description = "A deterministic script of progress, step and token events, for tests, demos and benchmarks."
     config_schema = {
         "type": "object",
         "additionalProperties": False,

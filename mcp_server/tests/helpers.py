@@ -1,4 +1,4 @@
-"""Building /execute requests and reading their answers in tests."""
+"""Building /execute requests and reading their answers in tests; running runtimes in process."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from typing import Any
 
 import httpx
 from httpx_sse import connect_sse
+
+from mcp_server.protocol import AgentSpec, RunRequest
+from mcp_server.runs import ActiveRuns, execute_run
+from mcp_server.runtimes import get_runtime
 
 SSE = {"Accept": "text/event-stream"}
 JSON = {"Accept": "application/json"}
@@ -37,3 +41,21 @@ def health(client: httpx.Client) -> dict:
     response = client.get("/health")
     response.raise_for_status()
     return response.json()
+
+
+async def run_in_process(
+    runtime_name: str, config: dict, input_data: dict, services, agent_id: str = "agent-1"
+) -> list[tuple[str, dict]]:
+    """Run a runtime in this process, supervised as the server does, and return ``(type, data)`` pairs."""
+    runtime = get_runtime(runtime_name)
+    request = RunRequest(
+        execution_id=f"test-{next(_execution_numbers)}",
+        agent=AgentSpec(id=agent_id, name="Test agent", runtime=runtime_name, config=runtime.check_config(config)),
+        input_data=input_data,
+        services=services,
+    )
+    return [(event.type, event.data) async for event in execute_run(runtime, request, ActiveRuns())]
+
+
+def event_types(events: list[tuple[str, dict]]) -> list[str]:
+    return [event_type for event_type, _ in events]

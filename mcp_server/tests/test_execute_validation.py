@@ -67,9 +67,9 @@ def test_it_rejects_an_unknown_runtime_and_names_the_available_ones(client):
 
     assert response.status_code == 400
     assert response.json()["error"] == {
-        "message": "Unknown runtime 'gpt-99'. Available runtimes: synthetic.",
+        "message": "Unknown runtime 'gpt-99'. Available runtimes: chat, rag, synthetic, tools.",
         "code": "unknown_runtime",
-        "fields": {"agent.runtime": "Unknown runtime 'gpt-99'. Available runtimes: synthetic."},
+        "fields": {"agent.runtime": "Unknown runtime 'gpt-99'. Available runtimes: chat, rag, synthetic, tools."},
     }
 
 

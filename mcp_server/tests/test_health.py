@@ -7,7 +7,7 @@ def test_it_reports_ok_with_its_runtimes_and_no_active_runs(client):
     response = client.get("/health")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "runtimes": ["synthetic"], "active_runs": 0}
+    assert response.json() == {"status": "ok", "runtimes": ["chat", "rag", "synthetic", "tools"], "active_runs": 0}
 
 
 def test_it_answers_unknown_paths_with_a_json_not_found_error(client):

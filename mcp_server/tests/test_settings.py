@@ -55,3 +55,38 @@ def test_it_fails_loudly_on_a_bad_value(environ, message):
         load_settings(environ)
 
     assert str(failure.value) == message
+
+
+def test_it_reads_the_llm_and_knowledge_settings():
+    settings = load_settings(
+        {
+            "LLM_PROVIDER": "OpenAI",
+            "OPENAI_BASE_URL": "http://127.0.0.1:11434/v1/",
+            "OPENAI_API_KEY": "sk-secret",
+            "OPENAI_MODEL": "llama3.2",
+            "LLM_TIMEOUT": "12.5",
+            "MCP_DATA_DIR": "/srv/agents",
+            "LOCAL_LLM_THREADS": "3",
+        }
+    )
+
+    assert (settings.llm_provider, settings.openai_base_url, settings.openai_model) == (
+        "openai", "http://127.0.0.1:11434/v1", "llama3.2")
+    assert (settings.llm_timeout, str(settings.data_dir), settings.local_threads) == (12.5, "/srv/agents", 3)
+    assert "sk-secret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"LLM_PROVIDER": "anthropic"}, "LLM_PROVIDER must be one of local, openai, got 'anthropic'."),
+        ({"OPENAI_BASE_URL": "api.openai.com"}, "OPENAI_BASE_URL must be an http:// or https:// URL."),
+        ({"LLM_TIMEOUT": "0"}, "LLM_TIMEOUT must be at least 0.1, got 0.0."),
+        ({"LOCAL_LLM_SLOTS": "0"}, "LOCAL_LLM_SLOTS must be between 1 and 64, got 0."),
+    ],
+)
+def test_it_fails_loudly_on_a_bad_llm_setting(environ, message):
+    with pytest.raises(SettingsError) as failure:
+        load_settings(environ)
+
+    assert str(failure.value) == message

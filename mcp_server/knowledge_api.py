@@ -1,0 +1,151 @@
+"""HTTP endpoints of the knowledge base; thin adapters over ``KnowledgeBase``.
+
+``PUT /knowledge/{agent_id}/documents/{document_id}``
+    Body ``{"filename": str, "content_type": str, "content_base64": str}``.
+    Extracts, chunks, embeds and indexes the document, replacing an earlier
+    version with the same id. 200 ``{"document_id", "chunks": int}``; 400
+    with code ``unsupported_document``, ``unreadable_document``,
+    ``empty_document``, ``document_too_large`` or ``invalid_request``.
+``DELETE /knowledge/{agent_id}/documents/{document_id}``
+    204, also when there was no such document; it leaves search at once.
+``POST /knowledge/{agent_id}/search``
+    Body ``{"query": str, "k": int = 4}`` (k in 1..50). 200 ``{"results":
+    [{"document_id", "filename", "chunk", "text", "score"}]}``, best first;
+    ``score`` is the fused rank score (higher is better, not a probability).
+
+Errors are ``{"error": {"message", "code", "fields"?}}`` like every other
+answer of this server; the bearer token guards these routes like /execute.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mcp_server.knowledge import DocumentError
+from mcp_server.protocol import INVALID_REQUEST, BadRequest
+from mcp_server.responses import error_response
+
+DOCUMENT_TOO_LARGE = "document_too_large"
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# base64 is 4/3 of the document, plus the JSON around it.
+MAX_BODY_BYTES = MAX_DOCUMENT_BYTES * 4 // 3 + 64 * 1024
+MAX_ID_CHARS = 200
+MAX_K = 50
+
+
+async def put_document(request: Request) -> Response:
+    try:
+        agent_id, document_id = _ids(request)
+        body = await _json_object(request, MAX_BODY_BYTES)
+        problems: dict[str, str] = {}
+        filename = _text(body, "filename", problems, required=True)
+        content_type = _text(body, "content_type", problems, required=True)
+        encoded = _text(body, "content_base64", problems, required=True, allow_empty=True)
+        content = b""
+        if encoded is not None:
+            try:
+                content = base64.b64decode(encoded, validate=True)
+            except (binascii.Error, ValueError):
+                problems["content_base64"] = "Must be base64."
+        if problems:
+            raise BadRequest(_summary(problems), INVALID_REQUEST, problems)
+    except BadRequest as rejection:
+        return error_response(400, rejection.message, rejection.code, fields=rejection.fields)
+    if len(content) > MAX_DOCUMENT_BYTES:
+        return error_response(
+            400, f"The document is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB.", DOCUMENT_TOO_LARGE
+        )
+    knowledge = request.app.state.services.knowledge
+    try:
+        chunks = await knowledge.put_document(agent_id, document_id, filename, content_type, content)
+    except DocumentError as error:
+        return error_response(400, error.message, error.code)
+    return JSONResponse({"document_id": document_id, "chunks": chunks})
+
+
+async def delete_document(request: Request) -> Response:
+    try:
+        agent_id, document_id = _ids(request)
+    except BadRequest as rejection:
+        return error_response(400, rejection.message, rejection.code, fields=rejection.fields)
+    await request.app.state.services.knowledge.delete_document(agent_id, document_id)
+    return Response(status_code=204)
+
+
+async def search(request: Request) -> Response:
+    try:
+        agent_id, _ = _ids(request)
+        body = await _json_object(request, 64 * 1024)
+        problems: dict[str, str] = {}
+        query = _text(body, "query", problems, required=True)
+        k = body.get("k", 4)
+        if type(k) is not int or not 1 <= k <= MAX_K:
+            problems["k"] = f"Must be an integer between 1 and {MAX_K}."
+        if problems:
+            raise BadRequest(_summary(problems), INVALID_REQUEST, problems)
+    except BadRequest as rejection:
+        return error_response(400, rejection.message, rejection.code, fields=rejection.fields)
+    hits = await request.app.state.services.knowledge.search(agent_id, query, k)
+    return JSONResponse({"results": [hit.as_dict() for hit in hits]})
+
+
+routes = [
+    Route("/knowledge/{agent_id}/documents/{document_id}", put_document, methods=["PUT"]),
+    Route("/knowledge/{agent_id}/documents/{document_id}", delete_document, methods=["DELETE"]),
+    Route("/knowledge/{agent_id}/search", search, methods=["POST"]),
+]
+
+
+def _ids(request: Request) -> tuple[str, str | None]:
+    agent_id = request.path_params["agent_id"]
+    document_id = request.path_params.get("document_id")
+    for name, value in (("agent_id", agent_id), ("document_id", document_id)):
+        if value is not None and not 1 <= len(value) <= MAX_ID_CHARS:
+            raise BadRequest(f"{name} must be 1 to {MAX_ID_CHARS} characters.", INVALID_REQUEST, {name: "Too long."})
+    return agent_id, document_id
+
+
+async def _json_object(request: Request, limit: int) -> dict[str, Any]:
+    body = bytearray()
+    try:
+        async for piece in request.stream():
+            body += piece
+            if len(body) > limit:
+                raise BadRequest(f"The request body is larger than {limit} bytes.", DOCUMENT_TOO_LARGE)
+    except ClientDisconnect:
+        raise BadRequest("The client went away.") from None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(document, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return document
+
+
+def _text(
+    body: dict[str, Any], key: str, problems: dict[str, str], *, required: bool, allow_empty: bool = False
+) -> str | None:
+    value = body.get(key)
+    if value is None:
+        if required:
+            problems[key] = "This field is required."
+        return None
+    if not isinstance(value, str):
+        problems[key] = "Must be a string."
+        return None
+    if not allow_empty and not value.strip():
+        problems[key] = "Must not be empty."
+        return None
+    return value
+
+
+def _summary(problems: dict[str, str]) -> str:
+    return "Invalid request. " + " ".join(f"{key}: {problem}" for key, problem in problems.items())

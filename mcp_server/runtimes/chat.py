@@ -1,0 +1,38 @@
+"""``chat``: a system prompt, the conversation so far and a new message; the reply streams.
+
+Events: ``progress`` (stage ``generating``), then one ``token`` per text
+delta. Result: ``{"text": the reply, "provider": ..., "model": ...}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from mcp_server import events
+from mcp_server.events import Event, Result
+from mcp_server.protocol import RunRequest
+from mcp_server.runtimes.base import Runtime
+from mcp_server.runtimes.llm import TextCollector, chat_request, conversation, llm_options, provider_for
+
+DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer clearly and concisely."
+
+
+class ChatRuntime(Runtime):
+    name = "chat"
+    description = "Chat with an LLM: a system prompt and the conversation in, a streamed reply out."
+    config_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": llm_options(system_prompt=DEFAULT_SYSTEM_PROMPT, temperature=0.7, max_tokens=512),
+    }
+
+    async def run(self, request: RunRequest) -> AsyncIterator[Event | Result]:
+        config = request.agent.config
+        messages = [{"role": "system", "content": config["system_prompt"]}, *conversation(request.input_data)]
+        provider = provider_for(request)
+        model = provider.model_name(config["model"])
+        yield events.progress("generating", f"Waiting for {model} ({provider.name})")
+        reply = TextCollector()
+        async for event in reply.stream(provider, chat_request(config, messages)):
+            yield event
+        yield Result({"text": reply.text, "provider": provider.name, "model": model})

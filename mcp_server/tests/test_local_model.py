@@ -1,0 +1,57 @@
+"""The bundled local model (SmolLM2-135M via llama.cpp) answering through /execute.
+
+The server process loads the model on the first request; these tests keep
+``max_tokens`` small so the whole file takes a few seconds on 2 cores.
+"""
+
+import time
+
+from httpx_sse import connect_sse
+
+from mcp_server.tests.helpers import SSE, event_types, execute_body, health, stream_events
+from testsupport import wait_until
+
+
+def test_the_default_provider_is_the_local_model_and_it_streams_a_reply(client):
+    body = execute_body({"max_tokens": 16, "temperature": 0}, runtime="chat",
+                        input_data={"message": "What is the capital of France?"})
+
+    events = stream_events(client, body, SSE)
+
+    assert events[0] == ("progress", {"stage": "generating", "message": "Waiting for SmolLM2-135M-Instruct (local)"})
+    assert set(event_types(events)[1:-1]) == {"token"}
+    output = events[-1][1]["output"]
+    assert events[-1][0] == "result"
+    assert output["text"].strip()
+    assert output["text"] == "".join(data["content"] for kind, data in events if kind == "token")
+    assert (output["provider"], output["model"]) == ("local", "SmolLM2-135M-Instruct")
+
+
+def test_the_tools_runtime_works_with_the_local_model(client):
+    body = execute_body({"max_tokens": 24, "temperature": 0, "max_iterations": 2, "tools": ["calculator"]},
+                        runtime="tools", input_data={"message": "Use the calculator: what is 12 * 7?"})
+
+    events = stream_events(client, body, SSE)
+
+    assert events[-1][0] == "result", events[-1]
+    assert events[-1][1]["output"]["iterations"] in (1, 2)
+    for kind, data in events:
+        if kind == "tool_call":  # a choice the grammar allowed: a known tool with schema-valid arguments
+            assert data["tool"] == "calculator" and set(data["arguments"]) == {"expression"}
+
+
+def test_closing_the_stream_stops_a_long_local_generation(client):
+    long_story = execute_body({"max_tokens": 4000, "temperature": 1.0}, runtime="chat",
+                              input_data={"message": "Write a very long story about the sea."})
+
+    # As many abandoned generations as the server has slots (2): if they kept
+    # running, the next request would wait minutes for a free slot.
+    for _ in range(2):
+        with connect_sse(client, "POST", "/execute", json=long_story) as source:
+            next(event for event in source.iter_sse() if event.event == "token")
+    wait_until(lambda: health(client)["active_runs"] == 0, timeout=5, description="the runs ended")
+
+    started = time.monotonic()
+    quick = execute_body({"max_tokens": 2}, runtime="chat", input_data={"message": "Hi"})
+    assert stream_events(client, quick, SSE)[-1][0] == "result"
+    assert time.monotonic() - started < 10

@@ -1,0 +1,105 @@
+"""The tools runtime: a bounded ReAct loop, with native tool calls or JSON-constrained choices."""
+
+import json
+
+import pytest
+
+from mcp_server.providers.openai import OpenAIProvider
+from mcp_server.tests.helpers import event_types, run_in_process
+from testsupport.openai_stub import text, tool_calls
+
+
+async def test_it_calls_the_tool_the_model_asks_for_and_streams_the_answer(stub, services):
+    stub.script(tool_calls(("calculator", {"expression": "12 * 7"})), text("It is ", "84."))
+
+    events = await run_in_process("tools", {}, {"message": "What is 12 times 7?"}, services)
+
+    assert event_types(events) == ["progress", "tool_call", "tool_result", "progress", "token", "token", "result"]
+    assert events[1] == ("tool_call", {"tool": "calculator", "arguments": {"expression": "12 * 7"}})
+    assert events[2] == ("tool_result", {"tool": "calculator", "result": {"expression": "12 * 7", "result": 84}})
+    assert events[3][1] == {"stage": "thinking", "message": "Step 2 of at most 5", "percent": 20}
+    output = events[-1][1]["output"]
+    assert (output["text"], output["iterations"]) == ("It is 84.", 2)
+    assert output["tool_calls"] == [{"tool": "calculator", "arguments": {"expression": "12 * 7"},
+                                     "result": {"expression": "12 * 7", "result": 84}}]
+    follow_up = stub.requests[1]["body"]["messages"]
+    assert follow_up[-2]["tool_calls"][0]["function"] == {"name": "calculator", "arguments": '{"expression": "12 * 7"}'}
+    assert follow_up[-1] == {"role": "tool", "tool_call_id": "call_0",
+                             "content": '{"expression": "12 * 7", "result": 84}'}
+
+
+async def test_it_offers_only_the_configured_tools(stub, services):
+    await run_in_process("tools", {"tools": ["current_time"]}, {"message": "Time?"}, services)
+
+    assert [tool["function"]["name"] for tool in stub.requests[0]["body"]["tools"]] == ["current_time"]
+
+
+async def test_a_failing_tool_reports_its_error_to_the_model_and_the_run_goes_on(stub, services):
+    stub.script(tool_calls(("calculator", {"expression": "1 / 0"}), ("teleport", {})), text("Cannot."))
+
+    events = await run_in_process("tools", {}, {"message": "1/0?"}, services)
+
+    results = [data["result"] for kind, data in events if kind == "tool_result"]
+    assert results == [{"error": "Division by zero."},
+                       {"error": "Unknown tool 'teleport'; available: calculator, current_time, search_knowledge."}]
+    assert events[-1][0] == "result"
+
+
+async def test_its_last_iteration_must_answer(stub, services):
+    stub.script(tool_calls(("current_time", {})), tool_calls(("current_time", {"timezone": "UTC"})))
+
+    events = await run_in_process("tools", {"max_iterations": 2}, {"message": "Loop forever"}, services)
+
+    assert event_types(events).count("tool_call") == 1
+    assert [request["body"]["tool_choice"] for request in stub.requests] == ["auto", "none"]
+    assert events[-1][1]["output"]["iterations"] == 2
+
+
+async def test_a_repeated_call_makes_the_next_turn_answer(stub, services):
+    call = ("calculator", {"expression": "2+2"})
+    stub.script(tool_calls(call), tool_calls(call), text("4"))
+
+    events = await run_in_process("tools", {}, {"message": "2+2?"}, services)
+
+    assert [request["body"]["tool_choice"] for request in stub.requests] == ["auto", "auto", "none"]
+    assert events[-1][1]["output"]["text"] == "4"
+
+
+class JsonModeProvider(OpenAIProvider):
+    """The stand-in LLM as a provider without native tool calls, like the local one."""
+
+    native_tool_calls = False
+
+
+@pytest.fixture
+def json_mode(services):
+    services._providers["openai"] = JsonModeProvider(services.settings)
+    return services
+
+
+async def test_without_native_tool_calls_it_decides_in_constrained_json_then_answers(stub, json_mode):
+    decision = {"tool": "calculator", "arguments": {"expression": "12 * 7"}}
+    stub.script(text(json.dumps(decision)), text('{"tool": "answer"}'), text("84", "."))
+
+    events = await run_in_process("tools", {}, {"message": "What is 12 times 7?"}, json_mode)
+
+    assert event_types(events) == ["progress", "tool_call", "tool_result", "progress", "token", "token", "result"]
+    assert events[2][1]["result"] == {"expression": "12 * 7", "result": 84}
+    assert events[-1][1]["output"]["text"] == "84."
+    first, _, answer = (request["body"] for request in stub.requests)
+    schema = first["response_format"]["json_schema"]["schema"]
+    assert {choice["properties"]["tool"]["const"] for choice in schema["anyOf"]} == {
+        "calculator", "current_time", "search_knowledge", "answer"}
+    assert "tools" not in first
+    assert "response_format" not in answer
+    assert 'calculator({"expression": "12 * 7"}) returned {"expression": "12 * 7", "result": 84}' in (
+        answer["messages"][-1]["content"])
+
+
+async def test_in_json_mode_an_unusable_decision_goes_straight_to_the_answer(stub, json_mode):
+    stub.script(text('{"tool": "calcul'), text("I am not sure."))
+
+    events = await run_in_process("tools", {}, {"message": "?"}, json_mode)
+
+    assert event_types(events) == ["progress", "token", "result"]
+    assert len(stub.requests) == 2
