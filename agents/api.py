@@ -54,7 +54,7 @@ class AgentViewSet(viewsets.ModelViewSet):
         services.delete_agent(agent)
 
     @extend_schema(request=ExecutionCreateSerializer, responses={201: ExecutionSerializer})
-    @action(detail=True, methods=["post"], url_path="executions")
+    @action(detail=True, methods=["post"], url_path="executions", filter_backends=[])
     def start_execution(self, request, pk=None):
         agent = self.get_object()
         serializer = ExecutionCreateSerializer(data=request.data)

@@ -248,7 +248,8 @@ def _transition(execution_id, *, from_statuses, to_status, event_type, content, 
         ).update(status=to_status, last_seq=F("last_seq") + 1, **fields)
         if not moved:
             return None
-        execution = AgentExecution.objects.get(id=execution_id)
+        # The agent comes along: the worker needs it right after the claim.
+        execution = AgentExecution.objects.select_related("agent").get(id=execution_id)
         event = AgentEvent.objects.create(
             execution=execution,
             seq=execution.last_seq,

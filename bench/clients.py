@@ -14,7 +14,10 @@ class Api:
     def __init__(self, base_url, token):
         self.base_url = base_url
         self.http = httpx.AsyncClient(
-            base_url=base_url, headers={"Authorization": f"Token {token}"}, timeout=60, trust_env=False,
+            base_url=base_url,
+            headers={"Authorization": f"Token {token}"},
+            timeout=60,
+            trust_env=False,
             limits=httpx.Limits(max_connections=200),
         )
         self.token = token
@@ -51,7 +54,9 @@ class Watcher:
     async def subscribe(self, execution_id, after_seq=0):
         self.received.setdefault(execution_id, [])
         self.finished.setdefault(execution_id, asyncio.Event())
-        await self._socket.send(json.dumps({"action": "subscribe", "execution_id": execution_id, "after_seq": after_seq}))
+        await self._socket.send(
+            json.dumps({"action": "subscribe", "execution_id": execution_id, "after_seq": after_seq})
+        )
 
     async def start_agent(self, input_data=None):
         """Start an execution over the socket, which subscribes to it at once; returns its id."""
