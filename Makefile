@@ -32,8 +32,11 @@ $(VENV)/.installed: requirements.txt requirements-agents.txt requirements-nodeps
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
+# `npm install` rather than `npm ci`: with npm 11, `ci` rejects a lock file that
+# omits other platforms' optional packages (rollup's), which npm itself writes.
+# With the lock in sync, install gets exactly the locked versions.
 $(WEB_INSTALLED): web/package-lock.json
-	cd web && npm ci --no-audit --no-fund --loglevel=error
+	cd web && npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(WEB_BUILD): $(WEB_INSTALLED) $(WEB_SOURCES)
