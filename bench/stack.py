@@ -28,6 +28,9 @@ class BenchStack:
             "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             "MCP_AGENT_TOKEN": None,
             "CHANNEL_LAYER": "pubsub",
+            # Its own task queue: another worker on the same Redis (a test
+            # run's) must not take the benchmark's tasks.
+            "CELERY_QUEUE": f"bench-{os.getpid()}",
         }
 
     def start(self):

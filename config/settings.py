@@ -144,6 +144,9 @@ if _channel_layer not in CHANNEL_LAYER_BACKENDS:
 CHANNEL_LAYERS = {"default": CHANNEL_LAYER_BACKENDS[_channel_layer]}
 
 CELERY_BROKER_URL = REDIS_URL
+# Separate queues let several deployments (or a benchmark beside a test
+# run) share one Redis without taking each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged only after it ran, so a worker that dies mid-run has
 # its task redelivered; the claim makes the redelivery a no-op.

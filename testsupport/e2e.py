@@ -39,6 +39,7 @@ def main():
             "DEBUG": None,
             "MCP_AGENT_TOKEN": None,
             "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "CELERY_QUEUE": f"e2e-{os.getpid()}",
         }
         manage = [sys.executable, "manage.py"]
         child_env = {**os.environ, **{k: v for k, v in env.items() if v is not None}}
