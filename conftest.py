@@ -9,11 +9,13 @@ private one), a real agent server process and a real Celery worker process,
 both pointed at the test database.
 """
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from redis import Redis
 from rest_framework.test import APIClient
 
@@ -70,6 +72,15 @@ def make_agent(owner):
 @pytest.fixture
 def agent(make_agent):
     return make_agent()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_async_test_connections(django_db_setup):
+    """Async tests reach the database through sync_to_async's one shared thread,
+    whose connection would otherwise stay open and keep PostgreSQL from
+    dropping the test database at the end."""
+    yield
+    asyncio.run(sync_to_async(connections.close_all)())
 
 
 # --- Real processes -------------------------------------------------------------------------
