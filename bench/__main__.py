@@ -10,6 +10,7 @@ import gc
 import json
 import os
 import platform
+import signal
 import sys
 import tempfile
 import time
@@ -150,6 +151,9 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    # Stopped from outside (a test's timeout, Ctrl-C in a pipeline): unwind,
+    # so the processes the run started are stopped too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         stack = BenchStack(workdir, args.worker_concurrency).start()
