@@ -142,9 +142,11 @@ class ExecutionHost:
         while True:
             items = self._take(timeout=max(0.0, next_heartbeat - time.monotonic()))
             try:
-                close_old_connections()
                 self._store(items)
                 if time.monotonic() >= next_heartbeat:
+                    # Recycling a broken or expired connection once a heartbeat
+                    # is enough; per batch it cost a health-check query each.
+                    close_old_connections()
                     self._heartbeat()
                     next_heartbeat = time.monotonic() + heartbeat
             except Exception:
