@@ -136,5 +136,13 @@ class AgentExecutionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-run selected executions (same agent and input)")
     def rerun_selected(self, request, queryset):
-        started = [services.start_execution(execution.agent, execution.input_data) for execution in queryset]
-        self.message_user(request, f"Started {len(started)} new execution(s).", messages.SUCCESS)
+        started = skipped = 0
+        for execution in queryset:
+            try:
+                services.start_execution(execution.agent, execution.input_data)
+                started += 1
+            except services.AgentInactive:
+                skipped += 1
+        self.message_user(request, f"Started {started} new execution(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"Skipped {skipped}: their agent is inactive.", messages.WARNING)

@@ -59,11 +59,10 @@ class AgentViewSet(viewsets.ModelViewSet):
         agent = self.get_object()
         serializer = ExecutionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not agent.is_active:
-            return Response(
-                {"status": ["This agent is inactive; activate it to run it."]}, status=status.HTTP_409_CONFLICT
-            )
-        execution = services.start_execution(agent, serializer.validated_data["input_data"])
+        try:
+            execution = services.start_execution(agent, serializer.validated_data["input_data"])
+        except services.AgentInactive as error:
+            return Response({"status": [error.message]}, status=status.HTTP_409_CONFLICT)
         return Response(ExecutionSerializer(execution).data, status=status.HTTP_201_CREATED)
 
 

@@ -114,9 +114,10 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def start_agent(self, content):
         input_data = check_input_data(content)
-        if not self.agent.is_active:
-            raise FrameError("This agent is inactive; activate it to run it.", "agent_inactive")
-        execution = await database_sync_to_async(services.start_execution)(self.agent, input_data)
+        try:
+            execution = await database_sync_to_async(services.start_execution)(self.agent, input_data)
+        except services.AgentInactive as error:
+            raise FrameError(error.message, "agent_inactive") from None
         created = {"type": "execution_created", "execution": ExecutionSerializer(execution).data}
         # DRF's renderer: the serializer's UUIDs and datetimes come out as in REST.
         await self.send(text_data=JSONRenderer().render(created).decode())

@@ -40,10 +40,18 @@ def worker_name():
 # --- Starting ------------------------------------------------------------------------
 
 
+class AgentInactive(Exception):
+    """An inactive agent cannot be started."""
+
+    message = "This agent is inactive; activate it to run it."
+
+
 def start_execution(agent, input_data):
     """Create a pending execution and enqueue its run once the row is committed."""
     from .tasks import run_execution
 
+    if not agent.is_active:
+        raise AgentInactive(AgentInactive.message)
     with transaction.atomic():
         execution = AgentExecution.objects.create(agent=agent, input_data=input_data)
         run_execution.delay_on_commit(str(execution.id))
