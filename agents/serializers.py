@@ -155,8 +155,7 @@ class DocumentUploadSerializer(serializers.Serializer):
     def validate_file(self, upload):
         from django.conf import settings
 
-        suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-        if suffix not in DOCUMENT_TYPES:
+        if _suffix(upload.name) not in DOCUMENT_TYPES:
             raise serializers.ValidationError("Upload a text (.txt), Markdown (.md) or PDF (.pdf) file.")
         limit = settings.AGENTS["DOCUMENT_MAX_BYTES"]
         if upload.size > limit:
@@ -167,8 +166,11 @@ class DocumentUploadSerializer(serializers.Serializer):
 
     def document_fields(self):
         upload = self.validated_data["file"]
-        suffix = "." + upload.name.rsplit(".", 1)[-1].lower()
-        return {"filename": upload.name, "content_type": DOCUMENT_TYPES[suffix], "content": upload.read()}
+        return {"filename": upload.name, "content_type": DOCUMENT_TYPES[_suffix(upload.name)], "content": upload.read()}
+
+
+def _suffix(filename):
+    return "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
 class UserSerializer(serializers.Serializer):

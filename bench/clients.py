@@ -51,9 +51,12 @@ class Watcher:
         self._task = asyncio.create_task(self._read())
         return self
 
-    async def subscribe(self, execution_id, after_seq=0):
+    def _watch(self, execution_id):
         self.received.setdefault(execution_id, [])
         self.finished.setdefault(execution_id, asyncio.Event())
+
+    async def subscribe(self, execution_id, after_seq=0):
+        self._watch(execution_id)
         await self._socket.send(
             json.dumps({"action": "subscribe", "execution_id": execution_id, "after_seq": after_seq})
         )
@@ -61,10 +64,7 @@ class Watcher:
     async def start_agent(self, input_data=None):
         """Start an execution over the socket, which subscribes to it at once; returns its id."""
         await self._socket.send(json.dumps({"action": "start_agent", "input_data": input_data or {}}))
-        execution_id = await asyncio.wait_for(self._created.get(), 30)
-        self.received.setdefault(execution_id, [])
-        self.finished.setdefault(execution_id, asyncio.Event())
-        return execution_id
+        return await asyncio.wait_for(self._created.get(), 30)
 
     async def wait(self, execution_id, timeout):
         await asyncio.wait_for(self.finished[execution_id].wait(), timeout)
@@ -75,8 +75,7 @@ class Watcher:
             message = json.loads(frame)
             if message["type"] == "execution_created":
                 execution_id = message["execution"]["id"]
-                self.received.setdefault(execution_id, [])
-                self.finished.setdefault(execution_id, asyncio.Event())
+                self._watch(execution_id)
                 self._created.put_nowait(execution_id)
                 continue
             execution_id = message.get("execution_id")
