@@ -170,6 +170,7 @@ AGENTS = {
     "HEARTBEAT_SECONDS": env_float("EXECUTION_HEARTBEAT_SECONDS", 10.0, minimum=0.1),
     "REAP_INTERVAL": env_float("REAP_INTERVAL_SECONDS", 10.0, minimum=0.1),
     "MAX_BATCH_EVENTS": env_int("EVENT_BATCH_MAX", 500, minimum=1),
+    "EVENT_WRITE_WINDOW": env_float("EVENT_WRITE_WINDOW_MS", 5.0, minimum=0.0) / 1000,
     "WS_AUTH_TIMEOUT": env_float("WS_AUTH_TIMEOUT", 10.0, minimum=0.1),
     "DOCUMENT_MAX_BYTES": env_int("DOCUMENT_MAX_BYTES", 10_000_000, minimum=1),
 }
