@@ -2,6 +2,7 @@
 
 python -m bench                 # the full run (a few minutes), figures in bench/results/
 python -m bench --quick         # tiny sizes: proves the harness works, figures mean little
+python -m bench --only concurrency --ladder 500 750 --seconds 30   # one measurement, longer, bigger
 """
 
 import argparse
@@ -36,6 +37,16 @@ QUICK = {
     "concurrency": {"ladder": [5], "rate": 10, "seconds": 1, "starts_per_second": 10},
     "replay": {"events": 500},
 }
+
+
+def sized(base, seconds=None, ladder=None):
+    """The sizes of a run: the defaults, with the duration and the ladder given on the command line."""
+    sizes = {name: dict(values) for name, values in base.items()}
+    if seconds is not None:
+        sizes["latency"]["seconds"] = sizes["concurrency"]["seconds"] = seconds
+    if ladder:
+        sizes["concurrency"]["ladder"] = ladder
+    return sizes
 
 
 async def measure(stack, sizes, only=None):
@@ -144,13 +155,19 @@ def main(argv=None):
     )
     parser.add_argument("--worker-concurrency", type=int, default=1000)
     parser.add_argument(
+        "--seconds", type=float, help="how long the latency run and each concurrency step stream (default 10)"
+    )
+    parser.add_argument(
+        "--ladder", type=int, nargs="+", help="concurrent executions to try, in order (default 100 250 500 750 1000)"
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         choices=["throughput", "latency", "start_latency", "concurrency", "replay", "naive"],
         help="run only these measurements",
     )
     args = parser.parse_args(argv)
-    sizes = QUICK if args.quick else FULL
+    sizes = sized(QUICK if args.quick else FULL, args.seconds, args.ladder)
     # Stopped from outside (a test's timeout, Ctrl-C in a pipeline): unwind,
     # so the processes the run started are stopped too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -163,7 +180,7 @@ def main(argv=None):
         finally:
             stack.stop()
     results["meta"] = {
-        "command": "python -m bench" + (" --quick" if args.quick else ""),
+        "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "cpus": os.cpu_count(),
         "python": platform.python_version(),

@@ -29,3 +29,14 @@ def test_a_quick_benchmark_run_verifies_every_event_and_writes_its_figures(tmp_p
     assert results["concurrency"]["steps"][0]["verified"]
     assert results["ratio_to_naive"] > 0
     assert "delivered events/s (ours)" in output
+
+
+def test_duration_and_scale_come_from_the_command_line_without_touching_the_defaults():
+    from bench.__main__ import FULL, sized
+
+    sizes = sized(FULL, seconds=30, ladder=[500, 750])
+
+    assert sizes["latency"]["seconds"] == sizes["concurrency"]["seconds"] == 30
+    assert sizes["concurrency"]["ladder"] == [500, 750]
+    assert FULL["concurrency"]["ladder"] == [100, 250, 500, 750, 1000] and FULL["latency"]["seconds"] == 10
+    assert sized(FULL) == FULL
