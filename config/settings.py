@@ -63,6 +63,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
+# Threads serving HTTP requests in the api process (config/http.py); each
+# keeps a database connection.
+API_THREADS = env_int("API_THREADS", 16, minimum=1)
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -1,0 +1,62 @@
+"""The api's HTTP entry: a WSGI application served from a pool of threads."""
+
+import asyncio
+import threading
+
+from config.http import PooledWsgiToAsgi
+
+
+async def _get(app, path="/"):
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": b"",
+        "headers": [],
+        "http_version": "1.1",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 5555),
+    }
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+async def test_requests_run_at_once_on_the_pools_threads():
+    both_inside = threading.Barrier(2, timeout=5)  # each request waits for the other
+    threads = []
+
+    def wsgi_app(environ, start_response):
+        threads.append(threading.current_thread().name)
+        both_inside.wait()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [environ["PATH_INFO"].encode()]
+
+    app = PooledWsgiToAsgi(wsgi_app, threads=2)
+    first, second = await asyncio.gather(_get(app, "/a"), _get(app, "/b"))
+
+    assert [m["status"] for m in (first[0], second[0])] == [200, 200]
+    assert first[1]["body"] == b"/a" and second[1]["body"] == b"/b"
+    assert len(set(threads)) == 2 and all(name.startswith("http") for name in threads)
+
+
+async def test_one_request_after_another_reuses_a_thread_and_so_its_database_connection():
+    threads = []
+
+    def wsgi_app(environ, start_response):
+        threads.append(threading.current_thread())
+        start_response("204 No Content", [])
+        return []
+
+    app = PooledWsgiToAsgi(wsgi_app, threads=4)
+    for _ in range(3):
+        assert (await _get(app))[0]["status"] == 204
+
+    assert len(set(threads)) == 1
