@@ -130,8 +130,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     async def subscribe(self, content):
         execution_id = check_uuid(content, "execution_id")
         after_seq = check_after_seq(content)
-        await self._find_execution(execution_id)
-        await self._subscribe(execution_id, after_seq)
+        await self._subscribe(execution_id, after_seq, check_access=True)
 
     async def unsubscribe(self, content):
         execution_id = check_uuid(content, "execution_id")
@@ -216,24 +215,40 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             raise FrameError("No such execution of this agent.", "not_found")
         return execution
 
-    async def _subscribe(self, execution_id, after_seq):
+    async def _subscribe(self, execution_id, after_seq, check_access=False):
         # Join the group first: an event committed after the replay query is
-        # then certain to arrive live.
-        await self.channel_layer.group_add(events.execution_group(execution_id), self.channel_name)
-        self.subscriptions[execution_id] = after_seq
-        await self._replay(execution_id)
-
-    async def _replay(self, execution_id, before_seq=None):
-        while True:
-            chunk = await database_sync_to_async(selectors.event_messages_after)(
-                execution_id, self.subscriptions[execution_id], REPLAY_CHUNK, before_seq
+        # then certain to arrive live. Nothing reaches the client before the
+        # access check, since live messages wait until this handler returns
+        # and only subscribed executions' events are sent.
+        group = events.execution_group(execution_id)
+        await self.channel_layer.group_add(group, self.channel_name)
+        first_chunk = None
+        if check_access:
+            # One trip to the database for the check and the first chunk.
+            first_chunk = await database_sync_to_async(_first_chunk_if_visible)(
+                self.user, self.agent, execution_id, after_seq
             )
+            if first_chunk is None:
+                if execution_id not in self.subscriptions:
+                    await self.channel_layer.group_discard(group, self.channel_name)
+                raise FrameError("No such execution of this agent.", "not_found")
+        self.subscriptions[execution_id] = after_seq
+        await self._replay(execution_id, chunk=first_chunk)
+
+    async def _replay(self, execution_id, before_seq=None, chunk=None):
+        """Send stored events past the last one sent, starting with ``chunk`` if already read."""
+        while True:
+            if chunk is None:
+                chunk = await database_sync_to_async(selectors.event_messages_after)(
+                    execution_id, self.subscriptions[execution_id], REPLAY_CHUNK, before_seq
+                )
             for message in chunk:
                 await self.send_json(message)
             if chunk:
                 self.subscriptions[execution_id] = chunk[-1]["seq"]
             if len(chunk) < REPLAY_CHUNK:
                 return
+            chunk = None
 
 
 def _user_for_token(key):
@@ -251,6 +266,17 @@ def _agent_for(user, agent_id):
 
 
 def _execution_for(user, agent, execution_id):
-    return selectors.executions_visible_to(user).filter(id=execution_id, agent=agent).first()
+    return _visible_executions(user, agent, execution_id).first()
+
+
+def _first_chunk_if_visible(user, agent, execution_id, after_seq):
+    """The first replay chunk of an execution the user may follow on this socket, or None."""
+    if not _visible_executions(user, agent, execution_id).exists():
+        return None
+    return selectors.event_messages_after(execution_id, after_seq, REPLAY_CHUNK)
+
+
+def _visible_executions(user, agent, execution_id):
+    return selectors.executions_visible_to(user).filter(id=execution_id, agent=agent)
 
 

@@ -4,8 +4,12 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from agents import services
+from agents.broadcast import publisher
+from agents.events import PendingEvent
 from agents.models import AgentExecution
 
 from .helpers import AgentSocket
@@ -102,6 +106,26 @@ async def test_it_refuses_to_subscribe_to_or_stop_another_users_execution(owner,
     await sync_to_async(foreign.refresh_from_db)()
     assert foreign.status == "pending"
     await socket.close()
+
+
+async def test_a_refused_subscription_receives_none_of_the_executions_events(owner, outsider, make_agent, agent):
+    foreign_agent = await sync_to_async(make_agent)(user=outsider, name="Oscar's")
+    foreign = await sync_to_async(AgentExecution.objects.create)(agent=foreign_agent)
+    socket = await AgentSocket.open(agent.id, user=owner)
+    await socket.send({"action": "subscribe", "execution_id": str(foreign.id)})
+    assert (await socket.receive())["code"] == "not_found"
+
+    await sync_to_async(_stream_a_token)(foreign.id)
+    await socket.send({"action": "ping"})
+
+    assert await socket.receive() == {"type": "pong"}
+    await socket.close()
+
+
+def _stream_a_token(execution_id):
+    services.claim_execution(execution_id)
+    services.record_events(execution_id, [PendingEvent("token", {"content": "secret"}, timezone.now())])
+    publisher.flush()
 
 
 async def test_an_inactive_agent_cannot_be_started_over_the_socket(owner, make_agent):
