@@ -8,6 +8,9 @@ from asgiref.sync import sync_to_async
 from .clients import Watcher, exactly_once_in_order
 
 
+START_SPACING = 0.1  # seconds between two timed starts
+
+
 def percentile(values, fraction):
     if not values:
         return None
@@ -165,17 +168,24 @@ async def latency(api, owner, executions, rate_per_execution, seconds):
 
 
 async def start_latency(api, owner, samples):
-    """REST POST -> execution_started on a socket that subscribes as soon as the id is known."""
+    """REST POST -> execution_started on a socket that subscribes as soon as the id is known.
+
+    Starts are a moment apart, so each sample times one start rather than
+    a start racing the previous run's last writes; one untimed start first
+    warms what every process sets up on first use (connections, listeners).
+    """
     agent_id = await make_agent(owner, "bench-start", {"steps": 0, "tokens": 1, "delay_ms": 0})
     watcher = await Watcher(api, agent_id).open()
     values = []
-    for _ in range(samples):
+    for sample in range(-1, samples):
+        await asyncio.sleep(START_SPACING)
         began = time.time()
         execution_id = await api.start(agent_id)
         await watcher.subscribe(execution_id)
         await watcher.wait(execution_id, 30)
         started = next(record for record in watcher.received[execution_id] if record[1] == "execution_started")
-        values.append(started[2] - began)
+        if sample >= 0:
+            values.append(started[2] - began)
     await watcher.close()
     return {"samples": samples, "p50_ms": ms(percentile(values, 0.5)), "p99_ms": ms(percentile(values, 0.99))}
 
