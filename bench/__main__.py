@@ -173,8 +173,11 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        stack = BenchStack(workdir, args.worker_concurrency).start()
+        stack = BenchStack(workdir, args.worker_concurrency)
         try:
+            # Inside the try: a process that fails to start must not leave
+            # the ones started before it running.
+            stack.start()
             started = time.time()
             results = asyncio.run(measure(stack, sizes, args.only))
         finally:
