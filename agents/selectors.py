@@ -2,6 +2,7 @@
 
 from django.db.models import OuterRef, Subquery
 
+from . import event_store
 from .events import event_message
 from .models import Agent, AgentEvent, AgentExecution
 
@@ -39,15 +40,13 @@ def events_after(execution_id, after_seq, limit=None):
 def event_messages_after(execution_id, after_seq, limit, before_seq=None):
     """The wire messages of stored events with after_seq < seq < before_seq, in seq order.
 
-    Reads plain values rather than model instances: replaying ten thousand
-    events to a reconnecting client must take well under a second.
+    Reads plain values in plain SQL (``event_store.read_events``): replaying
+    ten thousand events to a reconnecting client must take well under a
+    second.
     """
-    rows = events_after(execution_id, after_seq)
-    if before_seq is not None:
-        rows = rows.filter(seq__lt=before_seq)
     return [
         event_message(execution_id, seq, event_type, content, timestamp)
-        for seq, event_type, content, timestamp in rows.values_list("seq", "event_type", "content", "timestamp")[:limit]
+        for seq, event_type, content, timestamp in event_store.read_events(execution_id, after_seq, limit, before_seq)
     ]
 
 
