@@ -39,6 +39,9 @@ QUICK = {
 }
 
 
+SETTLE_SECONDS = 2
+
+
 def sized(base, seconds=None, ladder=None):
     """The sizes of a run: the defaults, with the duration and the ladder given on the command line."""
     sizes = {name: dict(values) for name, values in base.items()}
@@ -71,6 +74,10 @@ async def measure(stack, sizes, only=None):
     results = {}
     for name, measurement in measurements.items():
         if only is None or name in only:
+            if results:
+                # The last measurement's tail (hundreds of sockets closing,
+                # runs ending) must not count against this one.
+                await asyncio.sleep(SETTLE_SECONDS)
             # Each measurement starts with the client's garbage collected and
             # collection off, so a pause in this process is not counted as
             # latency of the system under test.
