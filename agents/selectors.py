@@ -4,7 +4,7 @@ from django.db.models import OuterRef, Subquery
 
 from . import event_store
 from .events import event_message
-from .models import Agent, AgentEvent, AgentExecution
+from .models import Agent, AgentExecution
 
 
 def agents_visible_to(user):
@@ -29,12 +29,6 @@ def executions_visible_to(user):
     if not user.is_staff:
         executions = executions.filter(agent__owner=user)
     return executions
-
-
-def events_after(execution_id, after_seq, limit=None):
-    """Stored events with seq > after_seq, in seq order (the replay query)."""
-    events = AgentEvent.objects.filter(execution_id=execution_id, seq__gt=after_seq).order_by("seq")
-    return events[:limit] if limit else events
 
 
 def event_messages_after(execution_id, after_seq, limit, before_seq=None):

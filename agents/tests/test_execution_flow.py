@@ -7,7 +7,6 @@ from asgiref.sync import sync_to_async
 
 from agents.events import row_message
 from agents.models import AgentEvent, AgentExecution
-from agents.selectors import events_after
 
 from .helpers import AgentSocket, assert_complete_sequence, wait_for_status
 
@@ -17,7 +16,8 @@ LONG_RUN = {"steps": 1, "tokens": 2000, "delay_ms": 10}
 
 
 async def stored_messages(execution_id):
-    return await sync_to_async(lambda: [row_message(row) for row in events_after(execution_id, 0)])()
+    rows = AgentEvent.objects.filter(execution_id=execution_id).order_by("seq")
+    return await sync_to_async(lambda: [row_message(row) for row in rows])()
 
 
 async def start_over_socket(socket, input_data=None):

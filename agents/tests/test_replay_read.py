@@ -7,7 +7,7 @@ import pytest
 
 from agents import selectors, services
 from agents.events import PendingEvent, row_message
-from agents.models import AgentExecution
+from agents.models import AgentEvent, AgentExecution
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_replayed_messages_equal_the_stored_rows_messages(agent):
         ],
     )
     services.complete_execution(execution.id, {"text": "déjà"})
-    from_rows = [row_message(row) for row in selectors.events_after(execution.id, 0)]
+    from_rows = [row_message(row) for row in AgentEvent.objects.filter(execution=execution).order_by("seq")]
 
     assert selectors.event_messages_after(execution.id, 0, 100) == from_rows
     assert [m["seq"] for m in from_rows] == [1, 2, 3, 4, 5]
