@@ -1,17 +1,11 @@
 """ASGI entry point for the api process (daphne): HTTP through Django, WebSockets through Channels."""
 
-import os
-
-from django.conf import settings
-from django.core.wsgi import get_wsgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-# Django must be set up before anything imports models (the consumers do).
-django_app = get_wsgi_application()
+# First: it sets Django up, which must happen before anything imports models (the consumers do).
+from config.wsgi import application as django_app  # isort: skip
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from agents.routing import websocket_urlpatterns  # noqa: E402
 from config.http import PooledWsgiToAsgi  # noqa: E402

@@ -1,4 +1,4 @@
-"""WSGI entry point, for management tooling that expects one; the api itself runs on ASGI."""
+"""The WSGI application: what the api serves HTTP with (inside daphne, see config/http.py)."""
 
 import os
 
