@@ -103,48 +103,45 @@ async def naive(stack, token, owner, sizes):
         await api.close()
 
 
+# (result, label, its value, a note), in the order printed.
+ROWS = [
+    (
+        "throughput",
+        "delivered events/s (ours)",
+        lambda r: f"{r['events_per_second']:,}",
+        lambda r: f"{r['events']:,} events, {r['executions']} executions",
+    ),
+    (
+        "naive",
+        "delivered events/s (naive)",
+        lambda r: f"{r['events_per_second']:,}",
+        lambda r: f"{r['events']:,} events",
+    ),
+    ("ratio_to_naive", "ratio to naive", lambda r: f"{r}x", lambda r: "same run"),
+    (
+        "latency",
+        "event latency p50 / p99",
+        lambda r: f"{r['p50_ms']} / {r['p99_ms']} ms",
+        lambda r: f"at {r['offered_events_per_second']:,} events/s offered",
+    ),
+    (
+        "start_latency",
+        "start latency p50 / p99",
+        lambda r: f"{r['p50_ms']} / {r['p99_ms']} ms",
+        lambda r: f"{r['samples']} starts",
+    ),
+    (
+        "concurrency",
+        "concurrent streaming executions",
+        lambda r: f"{r['max_concurrent_executions']}",
+        lambda r: f"p99 < {r['p99_limit_ms']:.0f} ms, no loss",
+    ),
+    ("replay", "replay", lambda r: f"{r['seconds']} s", lambda r: f"{r['events']:,} events"),
+]
+
+
 def table(results):
-    rows = []
-    if "throughput" in results:
-        t = results["throughput"]
-        rows.append(
-            (
-                "delivered events/s (ours)",
-                f"{t['events_per_second']:,}",
-                f"{t['events']:,} events, {t['executions']} executions",
-            )
-        )
-    if "naive" in results:
-        naive = results["naive"]
-        rows.append(("delivered events/s (naive)", f"{naive['events_per_second']:,}", f"{naive['events']:,} events"))
-    if "ratio_to_naive" in results:
-        rows.append(("ratio to naive", f"{results['ratio_to_naive']}x", "same run"))
-    if "latency" in results:
-        lat = results["latency"]
-        rows.append(
-            (
-                "event latency p50 / p99",
-                f"{lat['p50_ms']} / {lat['p99_ms']} ms",
-                f"at {lat['offered_events_per_second']:,} events/s offered",
-            )
-        )
-    if "start_latency" in results:
-        start = results["start_latency"]
-        rows.append(
-            ("start latency p50 / p99", f"{start['p50_ms']} / {start['p99_ms']} ms", f"{start['samples']} starts")
-        )
-    if "concurrency" in results:
-        conc = results["concurrency"]
-        rows.append(
-            (
-                "concurrent streaming executions",
-                f"{conc['max_concurrent_executions']}",
-                f"p99 < {conc['p99_limit_ms']:.0f} ms, no loss",
-            )
-        )
-    if "replay" in results:
-        rep = results["replay"]
-        rows.append(("replay", f"{rep['seconds']} s", f"{rep['events']:,} events"))
+    rows = [(label, value(results[key]), note(results[key])) for key, label, value, note in ROWS if key in results]
     parts = [value for key, value in results.items() if isinstance(value, dict) and key != "concurrency"]
     steps = results.get("concurrency", {}).get("steps", [])
     verified = all(part.get("verified", True) for part in parts) and all(step["verified"] for step in steps)
