@@ -1,10 +1,10 @@
+import { http, HttpResponse } from 'msw'
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { createMemoryHistory } from 'vue-router'
-import { api } from './api/client'
-import { ApiError } from './api/errors'
 import { safeNext } from './lib/navigation'
 import { createAppRouter } from './router'
+import { server } from './test-utils/server'
 
 beforeEach(() => {
   setActivePinia(createPinia())
@@ -12,7 +12,7 @@ beforeEach(() => {
 
 describe('router', () => {
   it('sends a visitor who is not logged in to the login page, remembering where to', async () => {
-    vi.spyOn(api, 'me').mockRejectedValue(new ApiError(403, { detail: 'Not logged in.' }))
+    server.use(http.get('/api/auth/me/', () => HttpResponse.json({ detail: 'Not logged in.' }, { status: 403 })))
     const router = createAppRouter(createMemoryHistory())
     await router.push('/agents/abc')
     expect(router.currentRoute.value.name).toBe('login')
@@ -20,7 +20,7 @@ describe('router', () => {
   })
 
   it('lets a logged-in user through and away from the login page', async () => {
-    vi.spyOn(api, 'me').mockResolvedValue({ id: 1, username: 'ada', is_staff: false })
+    server.use(http.get('/api/auth/me/', () => HttpResponse.json({ id: 1, username: 'ada', is_staff: false })))
     const router = createAppRouter(createMemoryHistory())
     await router.push('/agents/abc')
     expect(router.currentRoute.value.name).toBe('agent')

@@ -1,63 +1,78 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { http as mock, HttpResponse } from 'msw'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { server } from '@/test-utils/server'
 import { ApiError } from './errors'
 import { http, sameOriginPath, withQuery } from './http'
 
-function jsonResponse(status: number, body: unknown) {
-  return new Response(body === undefined ? null : JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json' },
-  })
+/** Every request the handlers saw, with the headers that matter here. */
+let seen: { method: string; url: string; csrf: string | null; contentType: string | null; body: string }[]
+
+function record(status: number, body?: unknown) {
+  return async ({ request }: { request: Request }) => {
+    seen.push({
+      method: request.method,
+      url: new URL(request.url).pathname + new URL(request.url).search,
+      csrf: request.headers.get('X-CSRFToken'),
+      contentType: request.headers.get('Content-Type'),
+      body: await request.text(),
+    })
+    return body === undefined ? new HttpResponse(null, { status }) : HttpResponse.json(body, { status })
+  }
 }
 
-let fetchMock: ReturnType<typeof vi.fn>
-
 beforeEach(() => {
-  fetchMock = vi.fn()
-  vi.stubGlobal('fetch', fetchMock)
+  seen = []
   document.cookie = 'csrftoken=abc123; path=/'
 })
 afterEach(() => {
-  vi.unstubAllGlobals()
   document.cookie = 'csrftoken=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/'
 })
 
 describe('http', () => {
-  it('sends the CSRF token and same-origin credentials on unsafe requests', async () => {
-    fetchMock.mockResolvedValue(jsonResponse(201, { id: 1 }))
+  it('sends the CSRF token and JSON on unsafe requests', async () => {
+    server.use(mock.post('/api/agents/', record(201, { id: 1 })))
     await http.post('/api/agents/', { name: 'x' })
-    const [url, init] = fetchMock.mock.calls[0]!
-    expect(url).toBe('/api/agents/')
-    expect(init.credentials).toBe('same-origin')
-    expect(init.headers['X-CSRFToken']).toBe('abc123')
-    expect(init.headers['Content-Type']).toBe('application/json')
-    expect(init.body).toBe('{"name":"x"}')
+    expect(seen).toEqual([
+      { method: 'POST', url: '/api/agents/', csrf: 'abc123', contentType: 'application/json', body: '{"name":"x"}' },
+    ])
   })
 
   it('does not send the CSRF token on GET', async () => {
-    fetchMock.mockResolvedValue(jsonResponse(200, []))
+    server.use(mock.get('/api/agents/', record(200, [])))
     await http.get('/api/agents/', { page: 2, status: undefined })
-    const [url, init] = fetchMock.mock.calls[0]!
-    expect(url).toBe('/api/agents/?page=2')
-    expect(init.headers['X-CSRFToken']).toBeUndefined()
+    expect(seen).toMatchObject([{ method: 'GET', url: '/api/agents/?page=2', csrf: null }])
   })
 
   it('reads the cookie afresh, since Django rotates it at login', async () => {
-    fetchMock.mockResolvedValue(jsonResponse(204, undefined))
+    server.use(mock.post('/api/auth/logout/', record(204)))
     await http.post('/api/auth/logout/')
     document.cookie = 'csrftoken=rotated; path=/'
     await http.post('/api/auth/logout/')
-    expect(fetchMock.mock.calls[1]![1].headers['X-CSRFToken']).toBe('rotated')
+    expect(seen.map((request) => request.csrf)).toEqual(['abc123', 'rotated'])
+  })
+
+  it('asks for the cookie first when there is none yet', async () => {
+    document.cookie = 'csrftoken=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/'
+    server.use(
+      mock.get('/api/auth/me/', () => {
+        document.cookie = 'csrftoken=fresh; path=/'
+        return HttpResponse.json({ detail: 'Not logged in.' }, { status: 403 })
+      }),
+      mock.post('/api/auth/login/', record(200, { id: 1, username: 'ada', is_staff: false })),
+    )
+    await http.post('/api/auth/login/', { username: 'ada', password: 'x' })
+    expect(seen).toMatchObject([{ url: '/api/auth/login/', csrf: 'fresh' }])
   })
 
   it('turns an error response into an ApiError with the body', async () => {
-    fetchMock.mockResolvedValue(jsonResponse(400, { name: ['Required.'] }))
+    server.use(mock.post('/api/agents/', record(400, { name: ['Required.'] })))
     const error = await http.post('/api/agents/', {}).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(ApiError)
     expect((error as ApiError).fieldErrors).toEqual({ name: ['Required.'] })
   })
 
   it('turns a network failure into an ApiError with status 0', async () => {
-    fetchMock.mockRejectedValue(new TypeError('Failed to fetch'))
+    server.use(mock.get('/api/agents/', () => HttpResponse.error()))
     await expect(http.get('/api/agents/')).rejects.toMatchObject({ status: 0 })
   })
 

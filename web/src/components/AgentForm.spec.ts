@@ -1,9 +1,10 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/vue'
+import { http, HttpResponse } from 'msw'
 import { createPinia } from 'pinia'
-import { describe, expect, it, vi } from 'vitest'
-import { api } from '@/api/client'
-import { ApiError } from '@/api/errors'
+import { describe, expect, it } from 'vitest'
 import type { Agent, Runtime } from '@/api/types'
+import { agent as agentOf } from '@/test-utils/events'
+import { server } from '@/test-utils/server'
 import AgentForm from './AgentForm.vue'
 
 const synthetic: Runtime = {
@@ -22,18 +23,19 @@ const synthetic: Runtime = {
 }
 
 function agent(overrides: Partial<Agent> = {}): Agent {
-  return {
-    id: 'a1',
-    name: 'Writer',
-    description: '',
-    status: 'active',
-    runtime: 'synthetic',
-    config: { steps: 3, tokens: 200, delay_ms: 20, fail_at: null },
-    created_at: '2025-01-01T00:00:00Z',
-    updated_at: '2025-01-01T00:00:00Z',
-    latest_execution: null,
-    ...overrides,
+  return agentOf({ id: 'a1', description: '', ...overrides })
+}
+
+/** Answers POST /api/agents/ (or PATCH of a1) and keeps the bodies sent. */
+function acceptSaves() {
+  const sent: unknown[] = []
+  const save = async ({ request }: { request: Request }) => {
+    const body = (await request.json()) as Partial<Agent>
+    sent.push(body)
+    return HttpResponse.json(agent(body), { status: request.method === 'POST' ? 201 : 200 })
   }
+  server.use(http.post('/api/agents/', save), http.patch('/api/agents/a1/', save))
+  return sent
 }
 
 function renderForm(props: Record<string, unknown>) {
@@ -53,35 +55,39 @@ describe('AgentForm', () => {
   })
 
   it('creates an agent with the config from the form', async () => {
-    const create = vi.spyOn(api, 'createAgent').mockResolvedValue(agent())
+    const sent = acceptSaves()
     const { emitted } = renderForm({})
     await fireEvent.update(screen.getByRole('textbox', { name: 'Name' }), 'Writer')
     await fireEvent.update(screen.getByRole('spinbutton', { name: 'Tokens' }), '200')
     await fireEvent.update(screen.getByRole('spinbutton', { name: 'Delay ms' }), '20')
     await fireEvent.click(screen.getByRole('button', { name: 'Create agent' }))
     await waitFor(() => expect(emitted().saved).toHaveLength(1))
-    expect(create).toHaveBeenCalledWith({
-      name: 'Writer',
-      description: '',
-      status: 'active',
-      runtime: 'synthetic',
-      config: { steps: 3, tokens: 200, delay_ms: 20, fail_at: null },
-    })
+    expect(sent).toEqual([
+      {
+        name: 'Writer',
+        description: '',
+        status: 'active',
+        runtime: 'synthetic',
+        config: { steps: 3, tokens: 200, delay_ms: 20, fail_at: null },
+      },
+    ])
   })
 
   it('points at the fields to fix instead of sending', async () => {
-    const create = vi.spyOn(api, 'createAgent')
+    const sent = acceptSaves()
     renderForm({})
     await fireEvent.update(screen.getByRole('spinbutton', { name: 'Steps' }), '0')
     await fireEvent.click(screen.getByRole('button', { name: 'Create agent' }))
-    expect(create).not.toHaveBeenCalled()
+    expect(sent).toEqual([])
     expect(screen.getByRole('textbox', { name: 'Name' })).toHaveAccessibleDescription('Give the agent a name.')
     expect(screen.getByRole('spinbutton', { name: 'Steps' })).toHaveAccessibleDescription(/Must be at least 1\./)
   })
 
   it("shows the server's field errors next to the config field they name", async () => {
-    vi.spyOn(api, 'updateAgent').mockRejectedValue(
-      new ApiError(400, { config: { tokens: ['Ensure this value is less than or equal to 100000.'] } }),
+    server.use(
+      http.patch('/api/agents/a1/', () =>
+        HttpResponse.json({ config: { tokens: ['Ensure this value is less than or equal to 100000.'] } }, { status: 400 }),
+      ),
     )
     renderForm({ agent: agent() })
     await fireEvent.click(screen.getByRole('button', { name: 'Save changes' }))
@@ -91,8 +97,10 @@ describe('AgentForm', () => {
   })
 
   it('shows config errors that belong to no single field above the config', async () => {
-    vi.spyOn(api, 'createAgent').mockRejectedValue(
-      new ApiError(400, { config: { non_field_errors: ['Unknown option: speed.'] } }),
+    server.use(
+      http.post('/api/agents/', () =>
+        HttpResponse.json({ config: { non_field_errors: ['Unknown option: speed.'] } }, { status: 400 }),
+      ),
     )
     renderForm({})
     await fireEvent.update(screen.getByRole('textbox', { name: 'Name' }), 'Writer')
@@ -101,14 +109,14 @@ describe('AgentForm', () => {
   })
 
   it('falls back to a validated JSON editor when runtimes are not available', async () => {
-    const create = vi.spyOn(api, 'createAgent')
+    const sent = acceptSaves()
     renderForm({ runtimes: [], runtimesAvailable: false })
     expect(screen.getByRole('textbox', { name: 'Runtime' })).toHaveValue('synthetic')
     const config = screen.getByRole('textbox', { name: 'Config (JSON object)' })
     await fireEvent.update(screen.getByRole('textbox', { name: 'Name' }), 'Writer')
     await fireEvent.update(config, '{"steps": 3,,}')
     await fireEvent.click(screen.getByRole('button', { name: 'Create agent' }))
-    expect(create).not.toHaveBeenCalled()
+    expect(sent).toEqual([])
     expect(config).toHaveAccessibleDescription(/not valid JSON/)
   })
 })

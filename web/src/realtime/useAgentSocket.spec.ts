@@ -1,11 +1,12 @@
+import { http, HttpResponse } from 'msw'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { effectScope, ref } from 'vue'
-import { api } from '@/api/client'
 import { useConnectionStore } from '@/stores/connection'
 import { useExecutionsStore } from '@/stores/executions'
 import { AGENT_ID, ev, EXEC_ID, execution } from '@/test-utils/events'
 import { createFakeSocket, FakeSocket } from '@/test-utils/fakeSocket'
+import { paginated, server } from '@/test-utils/server'
 import { useAgentSocket } from './useAgentSocket'
 
 function setup() {
@@ -20,7 +21,8 @@ beforeEach(() => {
   setActivePinia(createPinia())
   FakeSocket.reset()
   vi.useFakeTimers()
-  vi.spyOn(api, 'getExecution').mockResolvedValue(execution({ status: 'completed' }))
+  // A finished execution's record is fetched again for its output.
+  server.use(http.get(`/api/executions/${EXEC_ID}/`, () => HttpResponse.json(execution({ status: 'completed' }))))
 })
 afterEach(() => {
   vi.useRealTimers()
@@ -90,14 +92,20 @@ describe('useAgentSocket', () => {
     setup()
     const executions = useExecutionsStore()
     executions.upsertExecution(execution({ status: 'pending' }))
-    const history = vi.spyOn(api, 'listExecutions').mockResolvedValue({ count: 0, next: null, previous: null, results: [] })
+    const asked: Record<string, string>[] = []
+    server.use(
+      http.get('/api/executions/', ({ request }) => {
+        asked.push(Object.fromEntries(new URL(request.url).searchParams))
+        return HttpResponse.json(paginated([execution({ id: 'other', status: 'pending' })]))
+      }),
+    )
     FakeSocket.last.open()
     FakeSocket.last.receive({ type: 'execution_status', execution_id: EXEC_ID, status: 'running' })
     expect(executions.statusOf(EXEC_ID)).toBe('running')
-    expect(history).not.toHaveBeenCalled()
     // One it does not know (started in another tab) refreshes the history.
     FakeSocket.last.receive({ type: 'execution_status', execution_id: 'other', status: 'pending' })
-    expect(history).toHaveBeenCalledWith(expect.objectContaining({ agent: AGENT_ID, page: 1 }))
+    await vi.waitFor(() => expect(executions.histories[AGENT_ID]?.ids).toEqual(['other']))
+    expect(asked).toEqual([{ agent: AGENT_ID, page: '1', page_size: '10' }])
   })
 
   it('keeps the server error message for display', () => {

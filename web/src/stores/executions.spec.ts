@@ -1,7 +1,8 @@
+import { http, HttpResponse } from 'msw'
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { api } from '@/api/client'
-import { ev, EXEC_ID, execution } from '@/test-utils/events'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { AGENT_ID, ev, EXEC_ID, execution } from '@/test-utils/events'
+import { paginated, server } from '@/test-utils/server'
 import { furtherStatus, useExecutionsStore } from './executions'
 
 beforeEach(() => {
@@ -50,21 +51,33 @@ describe('executions store', () => {
     const store = useExecutionsStore()
     store.applyEvent(ev.started(1))
     store.applyEvent(ev.token(2, 'a'))
-    const spy = vi.spyOn(api, 'eventsAfter').mockResolvedValue([ev.token(2, 'a'), ev.token(3, 'b'), ev.completed(4)])
+    const asked: (string | null)[] = []
+    server.use(
+      http.get(`/api/executions/${EXEC_ID}/events/`, ({ request }) => {
+        asked.push(new URL(request.url).searchParams.get('after_seq'))
+        return HttpResponse.json({ results: [ev.token(2, 'a'), ev.token(3, 'b'), ev.completed(4)], next: null })
+      }),
+    )
     await store.loadEvents(EXEC_ID)
-    expect(spy).toHaveBeenCalledWith(EXEC_ID, 2)
+    expect(asked).toEqual(['2'])
     expect(store.logs[EXEC_ID]!.text).toBe('ab')
     expect(store.statusOf(EXEC_ID)).toBe('completed')
   })
 
   it('puts a started execution at the top of its agent history', async () => {
     const store = useExecutionsStore()
-    const older = execution({ id: 'old', status: 'completed' })
-    vi.spyOn(api, 'listExecutions').mockResolvedValue({ count: 1, next: null, previous: null, results: [older] })
-    await store.fetchHistory(older.agent)
-    vi.spyOn(api, 'createExecution').mockResolvedValue(execution({ id: 'new', status: 'pending' }))
-    await store.startExecution(older.agent, { prompt: 'x' })
-    expect(store.histories[older.agent]!.ids).toEqual(['new', 'old'])
-    expect(store.histories[older.agent]!.count).toBe(2)
+    const sent: unknown[] = []
+    server.use(
+      http.get('/api/executions/', () => HttpResponse.json(paginated([execution({ id: 'old', status: 'completed' })]))),
+      http.post(`/api/agents/${AGENT_ID}/executions/`, async ({ request }) => {
+        sent.push(await request.json())
+        return HttpResponse.json(execution({ id: 'new', status: 'pending' }), { status: 201 })
+      }),
+    )
+    await store.fetchHistory(AGENT_ID)
+    await store.startExecution(AGENT_ID, { prompt: 'x' })
+    expect(sent).toEqual([{ input_data: { prompt: 'x' } }])
+    expect(store.histories[AGENT_ID]!.ids).toEqual(['new', 'old'])
+    expect(store.histories[AGENT_ID]!.count).toBe(2)
   })
 })

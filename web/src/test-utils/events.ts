@@ -1,5 +1,5 @@
-/** Builders for contract-shaped events and executions in tests. */
-import type { Execution, ExecutionEvent, JsonValue } from '@/api/types'
+/** Builders for contract-shaped events, executions and agents in tests. */
+import type { Agent, Execution, ExecutionEvent, JsonValue } from '@/api/types'
 
 export const EXEC_ID = '11111111-1111-4111-8111-111111111111'
 export const AGENT_ID = '22222222-2222-4222-8222-222222222222'
@@ -88,6 +88,21 @@ export function execution(overrides: Partial<Execution> = {}): Execution {
     started_at: at(0),
     completed_at: null,
     last_seq: 0,
+    ...overrides,
+  }
+}
+
+export function agent(overrides: Partial<Agent> = {}): Agent {
+  return {
+    id: AGENT_ID,
+    name: 'Writer',
+    description: 'Writes things.',
+    status: 'active',
+    runtime: 'synthetic',
+    config: { steps: 3, tokens: 200, delay_ms: 20, fail_at: null },
+    created_at: at(0),
+    updated_at: at(0),
+    latest_execution: null,
     ...overrides,
   }
 }

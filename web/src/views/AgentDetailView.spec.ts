@@ -1,31 +1,23 @@
 import { fireEvent, screen, waitFor } from '@testing-library/vue'
+import { http, HttpResponse } from 'msw'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { api } from '@/api/client'
-import type { Agent } from '@/api/types'
-import { AGENT_ID, ev, EXEC_ID, execution } from '@/test-utils/events'
+import { agent, AGENT_ID, ev, EXEC_ID, execution } from '@/test-utils/events'
 import { FakeSocket } from '@/test-utils/fakeSocket'
 import { renderView } from '@/test-utils/render'
+import { paginated, server } from '@/test-utils/server'
 import AgentDetailView from './AgentDetailView.vue'
 
-const writer: Agent = {
-  id: AGENT_ID,
-  name: 'Writer',
-  description: 'Writes things.',
-  status: 'active',
-  runtime: 'synthetic',
-  config: { steps: 1, tokens: 3, delay_ms: 1, fail_at: null },
-  created_at: '2025-01-01T00:00:00Z',
-  updated_at: '2025-01-01T00:00:00Z',
-  latest_execution: null,
-}
+const writer = agent({ config: { steps: 1, tokens: 3, delay_ms: 1, fail_at: null } })
 
 beforeEach(() => {
   FakeSocket.reset()
   vi.stubGlobal('WebSocket', FakeSocket)
-  vi.spyOn(api, 'getAgent').mockResolvedValue(writer)
-  vi.spyOn(api, 'listExecutions').mockResolvedValue({ count: 0, next: null, previous: null, results: [] })
-  vi.spyOn(api, 'eventsAfter').mockResolvedValue([])
-  vi.spyOn(api, 'getExecution').mockResolvedValue(execution({ status: 'stopped' }))
+  server.use(
+    http.get(`/api/agents/${AGENT_ID}/`, () => HttpResponse.json(writer)),
+    http.get('/api/executions/', () => HttpResponse.json(paginated([]))),
+    http.get(`/api/executions/${EXEC_ID}/events/`, () => HttpResponse.json({ results: [], next: null })),
+    http.get(`/api/executions/${EXEC_ID}/`, () => HttpResponse.json(execution({ status: 'stopped' }))),
+  )
 })
 afterEach(() => {
   vi.unstubAllGlobals()
@@ -41,13 +33,23 @@ async function openPage() {
 
 describe('AgentDetailView', () => {
   it('runs the agent, streams its text live and stops it', async () => {
-    const create = vi.spyOn(api, 'createExecution').mockResolvedValue(execution({ status: 'pending' }))
-    const stop = vi.spyOn(api, 'stopExecution').mockResolvedValue(undefined)
+    const created: unknown[] = []
+    const stops: string[] = []
+    server.use(
+      http.post(`/api/agents/${AGENT_ID}/executions/`, async ({ request }) => {
+        created.push(await request.json())
+        return HttpResponse.json(execution({ status: 'pending' }), { status: 201 })
+      }),
+      http.post('/api/executions/:id/stop/', ({ params }) => {
+        stops.push(String(params.id))
+        return HttpResponse.json(execution({ status: 'running' }), { status: 202 })
+      }),
+    )
     await openPage()
 
     await fireEvent.update(screen.getByRole('textbox', { name: 'Input (JSON object)' }), '{"prompt": "go"}')
     await fireEvent.click(screen.getByRole('button', { name: 'Run' }))
-    await waitFor(() => expect(create).toHaveBeenCalledWith(AGENT_ID, { prompt: 'go' }))
+    await waitFor(() => expect(created).toEqual([{ input_data: { prompt: 'go' } }]))
     await waitFor(() =>
       expect(FakeSocket.last.framesOf('subscribe')).toEqual([
         { action: 'subscribe', execution_id: EXEC_ID, after_seq: 0 },
@@ -62,7 +64,7 @@ describe('AgentDetailView', () => {
     await waitFor(() => expect(screen.getByTestId('token-text')).toHaveTextContent('Once upon'))
 
     await fireEvent.click(screen.getByRole('button', { name: 'Stop' }))
-    expect(stop).toHaveBeenCalledWith(EXEC_ID)
+    await waitFor(() => expect(stops).toEqual([EXEC_ID]))
     await waitFor(() => expect(screen.getByRole('button', { name: 'Stopping…' })).toBeDisabled())
 
     FakeSocket.last.receive(ev.stopped(4))

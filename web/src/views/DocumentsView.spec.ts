@@ -1,36 +1,51 @@
 import { screen } from '@testing-library/vue'
-import { describe, expect, it, vi } from 'vitest'
-import { api } from '@/api/client'
-import { ApiError } from '@/api/errors'
-import type { Agent } from '@/api/types'
+import { http, HttpResponse } from 'msw'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { agent, AGENT_ID } from '@/test-utils/events'
 import { renderView } from '@/test-utils/render'
+import { paginated, server } from '@/test-utils/server'
 import DocumentsView from './DocumentsView.vue'
 
-const writer = { id: 'a1', name: 'Writer' } as Agent
+beforeEach(() => {
+  server.use(http.get(`/api/agents/${AGENT_ID}/`, () => HttpResponse.json(agent())))
+})
+
+function openPage() {
+  return renderView(DocumentsView, { path: `/agents/${AGENT_ID}/documents`, props: { id: AGENT_ID } })
+}
 
 describe('DocumentsView', () => {
   it('says documents are not available while the endpoint answers 404', async () => {
-    vi.spyOn(api, 'getAgent').mockResolvedValue(writer)
-    vi.spyOn(api, 'listDocuments').mockRejectedValue(new ApiError(404, { detail: 'Not found.' }))
-    await renderView(DocumentsView, { path: '/agents/a1/documents', props: { id: 'a1' } })
+    server.use(
+      http.get(`/api/agents/${AGENT_ID}/documents/`, () => HttpResponse.json({ detail: 'Not found.' }, { status: 404 })),
+    )
+    await openPage()
     expect(await screen.findByText('Knowledge documents are not available yet.')).toBeInTheDocument()
     expect(screen.queryByLabelText(/File/)).not.toBeInTheDocument()
   })
 
   it('lists documents with their status once the endpoint exists', async () => {
-    vi.spyOn(api, 'getAgent').mockResolvedValue(writer)
-    vi.spyOn(api, 'listDocuments').mockResolvedValue([
-      {
-        id: 'd1',
-        filename: 'notes.md',
-        content_type: 'text/markdown',
-        size: 2048,
-        status: 'failed',
-        error_message: 'Empty file.',
-        created_at: '2025-01-01T00:00:00Z',
-      },
-    ])
-    await renderView(DocumentsView, { path: '/agents/a1/documents', props: { id: 'a1' } })
+    server.use(
+      http.get(`/api/agents/${AGENT_ID}/documents/`, () =>
+        HttpResponse.json(
+          paginated([
+            {
+              id: 'd1',
+              agent: AGENT_ID,
+              filename: 'notes.md',
+              content_type: 'text/markdown',
+              size: 2048,
+              status: 'failed',
+              error_message: 'Empty file.',
+              chunks: 0,
+              created_at: '2025-01-01T00:00:00Z',
+              updated_at: '2025-01-01T00:00:00Z',
+            },
+          ]),
+        ),
+      ),
+    )
+    await openPage()
     expect(await screen.findByRole('cell', { name: 'notes.md' })).toBeInTheDocument()
     expect(screen.getByText(/Failed/)).toHaveTextContent('Failed: Empty file.')
     expect(screen.getByLabelText('File (text, Markdown or PDF)')).toBeInTheDocument()

@@ -1,8 +1,8 @@
 import { fireEvent, screen, waitFor } from '@testing-library/vue'
-import { describe, expect, it, vi } from 'vitest'
-import { api } from '@/api/client'
-import { ApiError } from '@/api/errors'
+import { http, HttpResponse } from 'msw'
+import { describe, expect, it } from 'vitest'
 import { renderView } from '@/test-utils/render'
+import { paginated, server } from '@/test-utils/server'
 import LoginView from './LoginView.vue'
 
 async function fill(username: string, password: string) {
@@ -13,17 +13,18 @@ async function fill(username: string, password: string) {
 
 describe('LoginView', () => {
   it('asks for both fields before sending anything', async () => {
-    const login = vi.spyOn(api, 'login')
+    // No handler: a login request would fail the test.
     await renderView(LoginView, { path: '/login', loggedIn: false })
     await fill('', '')
-    expect(login).not.toHaveBeenCalled()
     expect(screen.getByLabelText('Username')).toHaveAccessibleDescription('Enter your username.')
     expect(screen.getByLabelText('Password')).toHaveAttribute('aria-invalid', 'true')
   })
 
   it("shows the server's reason when the credentials are wrong", async () => {
-    vi.spyOn(api, 'login').mockRejectedValue(
-      new ApiError(400, { non_field_errors: ['Unable to log in with provided credentials.'] }),
+    server.use(
+      http.post('/api/auth/login/', () =>
+        HttpResponse.json({ non_field_errors: ['Unable to log in with provided credentials.'] }, { status: 400 }),
+      ),
     )
     await renderView(LoginView, { path: '/login', loggedIn: false })
     await fill('ada', 'wrong')
@@ -31,7 +32,11 @@ describe('LoginView', () => {
   })
 
   it('shows field errors next to their fields', async () => {
-    vi.spyOn(api, 'login').mockRejectedValue(new ApiError(400, { password: ['This field may not be blank.'] }))
+    server.use(
+      http.post('/api/auth/login/', () =>
+        HttpResponse.json({ password: ['This field may not be blank.'] }, { status: 400 }),
+      ),
+    )
     await renderView(LoginView, { path: '/login', loggedIn: false })
     await fill('ada', ' ')
     await waitFor(() =>
@@ -40,10 +45,17 @@ describe('LoginView', () => {
   })
 
   it('goes where the visitor was headed after logging in', async () => {
-    vi.spyOn(api, 'login').mockResolvedValue({ id: 1, username: 'ada', is_staff: false })
-    vi.spyOn(api, 'listAgents').mockResolvedValue({ count: 0, next: null, previous: null, results: [] })
+    const sent: unknown[] = []
+    server.use(
+      http.post('/api/auth/login/', async ({ request }) => {
+        sent.push(await request.json())
+        return HttpResponse.json({ id: 1, username: 'ada', is_staff: false })
+      }),
+      http.get('/api/agents/', () => HttpResponse.json(paginated([]))),
+    )
     const { router } = await renderView(LoginView, { path: '/login?next=/agents/new', loggedIn: false })
     await fill('ada', 'secret')
     await waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/agents/new'))
+    expect(sent).toEqual([{ username: 'ada', password: 'secret' }])
   })
 })
