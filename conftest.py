@@ -57,6 +57,13 @@ def api_as():
 
 
 @pytest.fixture
+def admin_client_for(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("ada", password="x")
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
 def make_agent(owner):
     from agents.models import Agent
 

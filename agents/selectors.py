@@ -1,10 +1,10 @@
-"""Reads that carry rules: who may see what, and events in seq order."""
+"""Reads that carry rules: who may see which agents."""
 
 from django.db.models import OuterRef, Subquery
 
-from . import event_store
-from .events import event_message
-from .models import Agent, AgentExecution
+from runs.models import AgentExecution
+
+from .models import Agent
 
 
 def agents_visible_to(user):
@@ -22,27 +22,3 @@ def agents_with_latest_execution(user):
         latest_execution_status=Subquery(latest.values("status")[:1]),
         latest_execution_created_at=Subquery(latest.values("created_at")[:1]),
     )
-
-
-def executions_visible_to(user):
-    executions = AgentExecution.objects.all()
-    if not user.is_staff:
-        executions = executions.filter(agent__owner=user)
-    return executions
-
-
-def event_messages_after(execution_id, after_seq, limit, before_seq=None):
-    """The wire messages of stored events with after_seq < seq < before_seq, in seq order.
-
-    Reads plain values in plain SQL (``event_store.read_events``): replaying
-    ten thousand events to a reconnecting client must take well under a
-    second.
-    """
-    return [
-        event_message(execution_id, seq, event_type, content, timestamp)
-        for seq, event_type, content, timestamp in event_store.read_events(execution_id, after_seq, limit, before_seq)
-    ]
-
-
-def is_stop_requested(execution_id):
-    return AgentExecution.objects.filter(id=execution_id, stop_requested_at__isnull=False).exists()

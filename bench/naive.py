@@ -22,7 +22,7 @@ def store_one(execution_id, event_type, data):
     from django.db.models import F
     from django.utils import timezone
 
-    from agents.models import AgentEvent, AgentExecution
+    from runs.models import AgentEvent, AgentExecution
 
     with transaction.atomic():
         AgentExecution.objects.filter(id=execution_id).update(last_seq=F("last_seq") + 1)
@@ -39,8 +39,8 @@ async def run(execution_id):
     from django.conf import settings
     from httpx_sse import aconnect_sse
 
-    from agents import events, services
-    from agents.runner import execution_request
+    from runs import events, services
+    from runs.worker.host import execution_request
 
     layer = get_channel_layer()
     execution = await sync_to_async(services.claim_execution)(execution_id)

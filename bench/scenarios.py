@@ -33,7 +33,7 @@ def make_agent(owner, name, config):
 def stored_counts(execution_ids):
     from django.db.models import Count
 
-    from agents.models import AgentEvent, AgentExecution
+    from runs.models import AgentEvent, AgentExecution
 
     counts = dict(
         AgentEvent.objects.filter(execution_id__in=execution_ids)
@@ -133,7 +133,7 @@ async def _delivered(watchers, ids, executions, expected, label):
 
 @sync_to_async
 def create_pending(agent_id):
-    from agents.models import AgentExecution
+    from runs.models import AgentExecution
 
     return str(AgentExecution.objects.create(agent_id=agent_id).id)
 

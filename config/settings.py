@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "agents",
+    "runs",
+    "knowledge",
+    "realtime",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +140,7 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CHANNEL_LAYER_BACKENDS = {
     # Pub/sub with pipelined batches; see agents/channel_layer.py.
-    "pubsub": {"BACKEND": "agents.channel_layer.BatchingPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}},
+    "pubsub": {"BACKEND": "realtime.channel_layer.BatchingPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}},
     # channels-redis's default layer, kept for comparison in the benchmark.
     "core": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}},
 }
@@ -184,7 +187,7 @@ if AGENTS["HEARTBEAT_SECONDS"] >= AGENTS["LEASE_SECONDS"]:
 
 CELERY_BEAT_SCHEDULE = {
     "reap-executions": {
-        "task": "agents.tasks.reap_executions",
+        "task": "runs.tasks.reap_executions",
         "schedule": AGENTS["REAP_INTERVAL"],
         # Reaps queued while no worker was up are redundant: keep only fresh ones.
         "options": {"expires": AGENTS["REAP_INTERVAL"] * 2},
@@ -199,7 +202,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "agents.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -218,7 +221,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "AgentStatusEnum": "agents.models.Agent.Status",
-        "ExecutionStatusEnum": "agents.models.AgentExecution.Status",
+        "ExecutionStatusEnum": "runs.models.AgentExecution.Status",
     },
 }
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/", include("agents.urls")),
+    path("api/", include("runs.urls")),
+    path("api/", include("knowledge.urls")),
     path("healthz", views.healthz, name="healthz"),
     re_path(r"^(?!api/|admin/|static/|ws/|healthz).*$", views.dashboard, name="dashboard"),
 ]

@@ -84,7 +84,7 @@ def test_anonymous_requests_are_refused(api_as, agent):
 def test_the_agent_list_shows_each_agents_latest_execution_in_constant_queries(
     api_as, owner, make_agent, django_assert_max_num_queries
 ):
-    from agents.models import AgentExecution
+    from runs.models import AgentExecution
 
     for index in range(5):
         agent = make_agent(name=f"agent {index}")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from agents import services
+from knowledge import services
 from agents.models import Agent
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "seed"

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from agents import services
-from agents.events import PendingEvent
-from agents.models import AgentExecution
+from runs import services
+from runs.events import PendingEvent
+from runs.models import AgentExecution
 
 pytestmark = pytest.mark.django_db
 

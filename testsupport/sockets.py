@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from agents.models import AgentExecution
+from runs.models import AgentExecution
 from testsupport import wait_until
 
 TERMINAL_TYPES = {"execution_completed", "execution_error", "execution_stopped"}

@@ -5,11 +5,11 @@ import httpx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from agents import services
-from agents.models import AgentDocument
+from runs.services import start_execution
+from knowledge.models import AgentDocument
 from testsupport import wait_until
 
-from .helpers import wait_for_status
+from testsupport.sockets import wait_for_status
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -69,7 +69,7 @@ def test_a_document_the_agent_server_cannot_read_is_marked_failed_with_its_reaso
 
 def test_a_chat_agent_answers_with_the_real_local_model(make_agent):
     agent = make_agent(name="Chat", runtime="chat", config={"max_tokens": 8, "temperature": 0})
-    execution = services.start_execution(agent, {"message": "Say hello."})
+    execution = start_execution(agent, {"message": "Say hello."})
     finished = wait_for_status(execution.id, ["completed", "failed"], timeout=120)
     assert finished.status == "completed", finished.error_message
     tokens = [event.content["content"] for event in finished.events.filter(event_type="token")]

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from agents.runner import ExecutionHost
+from runs.worker.host import ExecutionHost
 
 
 def test_a_lone_event_is_taken_at_once():

@@ -21,9 +21,10 @@ from django.core.exceptions import ValidationError
 from rest_framework.authtoken.models import Token
 from rest_framework.renderers import JSONRenderer
 
-from . import events, selectors, services
-from .models import AgentExecution
-from .serializers import ExecutionSerializer
+from agents.selectors import agents_visible_to
+from runs import events, selectors, services
+from runs.models import AgentExecution
+from runs.serializers import ExecutionSerializer
 
 TERMINAL_STATUSES = {str(status) for status in AgentExecution.TERMINAL_STATUSES}
 LIVE_MESSAGES = {"execution.events", "execution.status"}
@@ -260,7 +261,7 @@ def _user_for_token(key):
 
 def _agent_for(user, agent_id):
     try:
-        return selectors.agents_visible_to(user).filter(id=agent_id).first()
+        return agents_visible_to(user).filter(id=agent_id).first()
     except (ValueError, TypeError, ValidationError):
         return None
 

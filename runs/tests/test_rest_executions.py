@@ -2,8 +2,8 @@
 
 import pytest
 
-from agents import services
-from agents.models import AgentEvent, AgentExecution
+from runs import services
+from runs.models import AgentEvent, AgentExecution
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from agents.models import AgentDocument
+from knowledge.models import AgentDocument
 
 pytestmark = pytest.mark.django_db
 

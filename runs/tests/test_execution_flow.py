@@ -5,10 +5,10 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from agents.events import row_message
-from agents.models import AgentEvent, AgentExecution
+from runs.events import row_message
+from runs.models import AgentEvent, AgentExecution
 
-from .helpers import AgentSocket, assert_complete_sequence, wait_for_status
+from testsupport.sockets import AgentSocket, assert_complete_sequence, wait_for_status
 
 pytestmark = pytest.mark.usefixtures("worker")
 

@@ -2,7 +2,7 @@
 
 Each worker process has one ``ExecutionHost``. Its parts:
 
-* the background asyncio loop (``agents.broadcast.background``) reads every
+* the background asyncio loop (``realtime.publish.background``) reads every
   run's SSE stream from the agent server with httpx, one coroutine per run,
   and puts each parsed event on the host's queue; it also listens on Redis
   for stop requests;
@@ -37,10 +37,11 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from httpx_sse import SSEError, aconnect_sse
 
-from . import selectors, services
-from .agent_server import auth_headers
-from .broadcast import STOP_CHANNEL, background, redis_client
-from .events import MalformedEvent, PendingEvent, check_agent_event
+from realtime.publish import STOP_CHANNEL, background, redis_client
+from runs import selectors, services
+from runs.events import MalformedEvent, PendingEvent, check_agent_event
+
+from .client import auth_headers
 
 logger = logging.getLogger(__name__)
 

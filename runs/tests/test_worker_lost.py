@@ -2,10 +2,10 @@
 
 import signal
 
-from agents import services
-from agents.models import AgentExecution
+from runs import services
+from runs.models import AgentExecution
 
-from .helpers import wait_for_status
+from testsupport.sockets import wait_for_status
 
 
 def test_a_killed_workers_execution_is_failed_by_the_reaper(worker, worker_pool, beat, agent):

@@ -1,6 +1,6 @@
 """The worker's client for the agent server's knowledge API (index, remove documents).
 
-Runs are streamed by ``agents.runner``; this covers the plain request/response
+Runs are streamed by ``runs.worker.host``; this covers the plain request/response
 calls, made from Celery tasks.
 """
 

@@ -7,12 +7,12 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from agents import services
-from agents.broadcast import publisher
-from agents.events import PendingEvent
-from agents.models import AgentExecution
+from runs import services
+from realtime.publish import publisher
+from runs.events import PendingEvent
+from runs.models import AgentExecution
 
-from .helpers import AgentSocket
+from testsupport.sockets import AgentSocket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("redis_url")]
 

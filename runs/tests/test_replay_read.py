@@ -5,9 +5,9 @@ from datetime import timezone as dt_timezone
 
 import pytest
 
-from agents import selectors, services
-from agents.events import PendingEvent, row_message
-from agents.models import AgentEvent, AgentExecution
+from runs import selectors, services
+from runs.events import PendingEvent, row_message
+from runs.models import AgentEvent, AgentExecution
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from asgiref.sync import sync_to_async
 
-from agents.models import AgentExecution
+from runs.models import AgentExecution
 from testsupport import free_port, start_mcp_server
 
-from .helpers import AgentSocket, assert_complete_sequence
+from testsupport.sockets import AgentSocket, assert_complete_sequence
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,0 +1,61 @@
+"""DRF views for executions and their events: thin adapters over runs.services.
+
+Every queryset starts from a selector scoped to the requesting user, so
+someone else's execution is simply not found (404).
+"""
+
+from urllib.parse import urlencode
+
+import django_filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from . import selectors, services
+from .models import AgentExecution
+from .serializers import EventPageSerializer, EventQuerySerializer, ExecutionSerializer
+
+
+class ExecutionFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=AgentExecution.Status.choices)
+
+    class Meta:
+        model = AgentExecution
+        fields = ["agent", "status"]
+
+
+class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ExecutionSerializer
+    filterset_class = ExecutionFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AgentExecution.objects.none()
+        return selectors.executions_visible_to(self.request.user).order_by("-created_at")
+
+    @extend_schema(request=None, responses={202: ExecutionSerializer})
+    @action(detail=True, methods=["post"])
+    def stop(self, request, pk=None):
+        execution = services.stop_execution(self.get_object())
+        return Response(ExecutionSerializer(execution).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after_seq", int, description="Only events with a greater seq (default 0)."),
+            OpenApiParameter("limit", int, description="At most this many events (default 1000, max 5000)."),
+        ],
+        responses=EventPageSerializer,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def events(self, request, pk=None):
+        execution = self.get_object()
+        query = EventQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        after_seq, limit = query.validated_data["after_seq"], query.validated_data["limit"]
+        messages = selectors.event_messages_after(execution.id, after_seq, limit)
+        next_url = None
+        if len(messages) == limit:
+            params = urlencode({"after_seq": messages[-1]["seq"], "limit": limit})
+            next_url = request.build_absolute_uri(f"{request.path}?{params}")
+        return Response({"results": messages, "next": next_url})

@@ -1,0 +1,95 @@
+"""Executions and their events: the source of truth and the audit trail.
+
+The tables keep the names they had when these models lived in the agents app
+(``agents_agentexecution``, ``agents_agentevent``), so moving the code moved no data.
+"""
+
+import uuid
+
+from django.db import models
+
+from agents.models import Agent
+
+
+class AgentExecution(models.Model):
+    """One run of an agent.
+
+    Status only moves forward: pending -> running -> completed | failed |
+    stopped, or pending -> stopped. Every move is made by
+    ``runs.services`` as a conditional UPDATE and recorded as an event.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        STOPPED = "stopped"
+
+    TERMINAL_STATUSES = (Status.COMPLETED, Status.FAILED, Status.STOPPED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="executions")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    input_data = models.JSONField(default=dict, blank=True)
+    output_data = models.JSONField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # The seq of the newest stored event: the next event gets last_seq + 1.
+    last_seq = models.PositiveIntegerField(default=0)
+    stop_requested_at = models.DateTimeField(null=True, blank=True)
+    # A running execution belongs to its worker until this moment; the
+    # worker's heartbeat pushes it forward and the reaper fails what expired.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=255, blank=True, help_text="host:pid of the worker that claimed it.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["agent", "-created_at"]),
+            models.Index(fields=["status", "lease_expires_at"], name="execution_lease_idx"),
+            models.Index(fields=["status", "created_at"], name="execution_status_created_idx"),
+        ]
+        db_table = "agents_agentexecution"
+
+    def __str__(self):
+        return f"{self.agent} #{str(self.id)[:8]} ({self.status})"
+
+    @property
+    def is_terminal(self):
+        return self.status in self.TERMINAL_STATUSES
+
+    @property
+    def duration(self):
+        if self.started_at and self.completed_at:
+            return self.completed_at - self.started_at
+        return None
+
+
+class AgentEvent(models.Model):
+    """One event of an execution; seq runs 1..N without gaps per execution.
+
+    ``event_type`` is the precise kind: an execution lifecycle type
+    (``execution_started``...) or an agent event type (``token``,
+    ``progress``...). ``runs.events`` turns a row into its wire message.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # No index of its own: the unique (execution, seq) index serves every
+    # lookup by execution, and one index less is less work per stored event.
+    execution = models.ForeignKey(AgentExecution, on_delete=models.CASCADE, related_name="events", db_index=False)
+    seq = models.PositiveIntegerField()
+    event_type = models.CharField(max_length=32)
+    content = models.JSONField(default=dict)
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        ordering = ["execution", "seq"]
+        constraints = [models.UniqueConstraint(fields=["execution", "seq"], name="event_unique_seq")]
+        db_table = "agents_agentevent"
+
+    def __str__(self):
+        return f"{self.seq} {self.event_type}"

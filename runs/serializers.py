@@ -1,0 +1,71 @@
+"""REST representations of executions and events."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import AgentExecution
+
+
+class ExecutionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgentExecution
+        fields = [
+            "id",
+            "agent",
+            "status",
+            "input_data",
+            "output_data",
+            "error_message",
+            "error_code",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "last_seq",
+        ]
+        read_only_fields = fields
+
+
+class ExecutionCreateSerializer(serializers.Serializer):
+    input_data = serializers.JSONField(required=False, default=dict)
+
+    def validate_input_data(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return value
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class AnyObjectField(serializers.JSONField):
+    pass
+
+
+class EventSerializer(serializers.Serializer):
+    """The documented shape of an event (REST list item and WebSocket message)."""
+
+    type = serializers.ChoiceField(
+        choices=["execution_started", "agent_event", "execution_completed", "execution_error", "execution_stopped"]
+    )
+    execution_id = serializers.UUIDField()
+    seq = serializers.IntegerField(min_value=1)
+    timestamp = serializers.DateTimeField()
+    event_type = serializers.ChoiceField(
+        choices=["progress", "message", "step", "token", "tool_call", "tool_result"],
+        required=False,
+        help_text="agent_event only.",
+    )
+    content = AnyObjectField(required=False, help_text="agent_event only: the event's fields.")
+    input_data = AnyObjectField(required=False, help_text="execution_started only.")
+    output = AnyObjectField(required=False, help_text="execution_completed only.")
+    message = serializers.CharField(required=False, help_text="execution_error and execution_stopped.")
+    code = serializers.CharField(required=False, help_text="execution_error only.")
+
+
+class EventPageSerializer(serializers.Serializer):
+    results = EventSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+
+
+class EventQuerySerializer(serializers.Serializer):
+    after_seq = serializers.IntegerField(min_value=0, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=5000, default=1000)

@@ -1,0 +1,283 @@
+"""Every write with side effects: starting, claiming, recording, stopping, finishing, reaping.
+
+Each status change is one conditional UPDATE on the current status inside a
+transaction that also stores the change's event, so two processes racing for
+the same execution (a worker finishing it, a user stopping it, the reaper
+failing it) cannot both win, and a terminal execution never gets another
+event. Broadcasts and task enqueues happen only after commit.
+"""
+
+import logging
+import os
+import socket
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from realtime.publish import publish, wake_workers_to_stop
+
+from . import event_store, events
+from .models import AgentEvent, AgentExecution
+
+logger = logging.getLogger(__name__)
+
+Status = AgentExecution.Status
+
+WORKER_LOST_MESSAGE = "The worker running this execution stopped responding."
+
+
+def _lease_until(now):
+    return now + timedelta(seconds=settings.AGENTS["LEASE_SECONDS"])
+
+
+def worker_name():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# --- Starting ------------------------------------------------------------------------
+
+
+class AgentInactive(Exception):
+    """An inactive agent cannot be started."""
+
+    message = "This agent is inactive; activate it to run it."
+
+
+def start_execution(agent, input_data):
+    """Create a pending execution and enqueue its run once the row is committed."""
+    from .tasks import run_execution
+
+    if not agent.is_active:
+        raise AgentInactive(AgentInactive.message)
+    with transaction.atomic():
+        execution = AgentExecution.objects.create(agent=agent, input_data=input_data)
+        run_execution.delay_on_commit(str(execution.id))
+        transaction.on_commit(partial(_broadcast_status, execution))
+    return execution
+
+
+def claim_execution(execution_id):
+    """Move a pending execution to running for this worker, or return None.
+
+    A redelivered or duplicated task finds the execution no longer pending
+    and gets None, so a run never happens twice.
+    """
+    now = timezone.now()
+    return _transition(
+        execution_id,
+        from_statuses=[Status.PENDING],
+        to_status=Status.RUNNING,
+        event_type=events.EXECUTION_STARTED,
+        content=lambda execution: {"input_data": execution.input_data},
+        started_at=now,
+        lease_expires_at=_lease_until(now),
+        worker=worker_name(),
+    )
+
+
+# --- While running ---------------------------------------------------------------------
+
+
+def record_events(execution_id, pending):
+    """Store one execution's events; False when it is no longer running (nothing stored)."""
+    return execution_id not in record_event_batches({execution_id: pending})
+
+
+def record_event_batches(batches):
+    """Store the events of many running executions in one transaction; broadcast each batch.
+
+    ``batches`` maps execution ids to lists of PendingEvent. Each execution's
+    events get its next seqs and go out as one channel-layer message after
+    commit. Returns the ids that are no longer running: their events are
+    dropped (a terminal execution never gets another event) and their runs
+    should end. Storing also renews the leases.
+
+    Three statements whatever the number of executions (``event_store``):
+    lock the running rows, insert every event, advance every last_seq.
+    """
+    now = timezone.now()
+    pending_by_id = {str(execution_id): pending for execution_id, pending in batches.items()}
+    with transaction.atomic():
+        # The row locks keep the reaper and stop requests out until commit,
+        # and make the seqs read here ours to use.
+        last_seqs = event_store.lock_running(list(batches))
+        rows, new_last_seqs = [], {}
+        for execution_id, last_seq in last_seqs.items():
+            pending = pending_by_id[str(execution_id)]
+            rows.extend(
+                (execution_id, last_seq + offset, event) for offset, event in enumerate(pending, start=1)
+            )
+            new_last_seqs[execution_id] = last_seq + len(pending)
+        if rows:
+            event_store.insert_events(rows)
+            event_store.advance_executions(new_last_seqs, _lease_until(now))
+            transaction.on_commit(partial(publish, _event_broadcasts(rows)))
+    running = {str(execution_id) for execution_id in last_seqs}
+    return {execution_id for execution_id in batches if str(execution_id) not in running}
+
+
+def _event_broadcasts(rows):
+    """One message per execution carrying its events, in seq order."""
+    by_execution = {}
+    for execution_id, seq, event in rows:
+        by_execution.setdefault(execution_id, []).append(
+            events.event_message(execution_id, seq, event.event_type, event.content, event.timestamp)
+        )
+    return [
+        (events.execution_group(execution_id), events.events_broadcast(messages))
+        for execution_id, messages in by_execution.items()
+    ]
+
+
+def renew_leases(execution_ids):
+    """Extend the leases of running executions; returns {id: stop requested?} for those still running."""
+    running = AgentExecution.objects.filter(id__in=list(execution_ids), status=Status.RUNNING)
+    running.update(lease_expires_at=_lease_until(timezone.now()))
+    return {str(execution_id): stop is not None for execution_id, stop in running.values_list("id", "stop_requested_at")}
+
+
+# --- Ending ----------------------------------------------------------------------------
+
+
+def complete_execution(execution_id, output):
+    return _transition(
+        execution_id,
+        from_statuses=[Status.RUNNING],
+        to_status=Status.COMPLETED,
+        event_type=events.EXECUTION_COMPLETED,
+        content={"output": output},
+        output_data=output,
+        completed_at=timezone.now(),
+    )
+
+
+def fail_execution(execution_id, message, code):
+    return _transition(
+        execution_id,
+        from_statuses=[Status.RUNNING],
+        to_status=Status.FAILED,
+        event_type=events.EXECUTION_ERROR,
+        content={"message": message, "code": code},
+        error_message=message,
+        error_code=code,
+        completed_at=timezone.now(),
+    )
+
+
+def stop_execution(execution):
+    """Ask for an execution to stop; safe to call any number of times, from any process.
+
+    A pending execution is stopped at once. A running one is marked, and its
+    worker is woken through Redis (it also checks the mark on every
+    heartbeat); the worker then closes the agent server's stream and writes
+    ``execution_stopped``. A terminal execution is left as it is.
+    """
+    now = timezone.now()
+    stopped = _transition(
+        execution.id,
+        from_statuses=[Status.PENDING],
+        to_status=Status.STOPPED,
+        event_type=events.EXECUTION_STOPPED,
+        content={"message": "Stopped before it started."},
+        stop_requested_at=now,
+        completed_at=now,
+    )
+    if stopped:
+        return stopped
+    with transaction.atomic():
+        AgentExecution.objects.filter(id=execution.id, status=Status.RUNNING, stop_requested_at=None).update(
+            stop_requested_at=now
+        )
+        # Wake the worker even if the mark was already set: a repeated stop is
+        # how a user retries when the first wake-up was lost.
+        if AgentExecution.objects.filter(id=execution.id, status=Status.RUNNING).exists():
+            transaction.on_commit(partial(wake_workers_to_stop, execution.id))
+    execution.refresh_from_db()
+    return execution
+
+
+def confirm_stopped(execution_id):
+    """The worker has closed the run of an execution whose stop was requested."""
+    return _transition(
+        execution_id,
+        from_statuses=[Status.RUNNING],
+        to_status=Status.STOPPED,
+        event_type=events.EXECUTION_STOPPED,
+        content={"message": "Stopped on request."},
+        completed_at=timezone.now(),
+    )
+
+
+def reap_executions():
+    """Fail every running execution whose lease expired: its worker is gone.
+
+    Returns the number reaped. Each is a conditional UPDATE that also checks
+    the lease, so a worker renewing at the same moment keeps its execution.
+    """
+    now = timezone.now()
+    expired = AgentExecution.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now).values_list(
+        "id", flat=True
+    )
+    reaped = 0
+    for execution_id in list(expired):
+        execution = _transition(
+            execution_id,
+            from_statuses=[Status.RUNNING],
+            to_status=Status.FAILED,
+            event_type=events.EXECUTION_ERROR,
+            content={"message": WORKER_LOST_MESSAGE, "code": "worker_lost"},
+            only_if={"lease_expires_at__lt": now},
+            error_message=WORKER_LOST_MESSAGE,
+            error_code="worker_lost",
+            completed_at=now,
+        )
+        if execution:
+            reaped += 1
+            logger.warning("Execution %s failed: its worker %s was lost", execution_id, execution.worker)
+    return reaped
+
+
+# --- The one place status changes ----------------------------------------------------------
+
+
+def _transition(execution_id, *, from_statuses, to_status, event_type, content, only_if=None, **fields):
+    """Move an execution from one of ``from_statuses`` to ``to_status`` and record the event.
+
+    ``content`` is the event's content, or a function of the updated
+    execution. Returns the updated execution, or None when it was not in one
+    of ``from_statuses`` (someone else moved it first).
+    """
+    with transaction.atomic():
+        moved = AgentExecution.objects.filter(
+            id=execution_id, status__in=from_statuses, **(only_if or {})
+        ).update(status=to_status, last_seq=F("last_seq") + 1, **fields)
+        if not moved:
+            return None
+        # The agent comes along: the worker needs it right after the claim.
+        execution = AgentExecution.objects.select_related("agent").get(id=execution_id)
+        event = AgentEvent.objects.create(
+            execution=execution,
+            seq=execution.last_seq,
+            event_type=event_type,
+            content=content(execution) if callable(content) else content,
+            timestamp=timezone.now(),
+        )
+        transaction.on_commit(partial(_broadcast_event, execution, event))
+    return execution
+
+
+def _broadcast_event(execution, event):
+    publish(
+        [
+            (events.execution_group(execution.id), events.events_broadcast([events.row_message(event)])),
+            (events.agent_group(execution.agent_id), events.status_broadcast(execution)),
+        ]
+    )
+
+
+def _broadcast_status(execution):
+    publish([(events.agent_group(execution.agent_id), events.status_broadcast(execution))])
