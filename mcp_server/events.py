@@ -1,9 +1,11 @@
 """The vocabulary of a run: agent events, the result, and failures.
 
-A runtime's ``run()`` is an async generator that yields ``Event`` objects made
-with the builders below (``progress``, ``message``, ``step``, ``token``,
-``tool_call``, ``tool_result``) and ends by yielding one ``Result``. To end a
-run as failed it raises ``RuntimeFailure(message, code)``. The server (see
+The types and their fields are ``contract.events``, shared with the platform;
+this module wraps them for runtimes. A runtime's ``run()`` is an async
+generator that yields ``Event`` objects made with the builders below
+(``progress``, ``message``, ``step``, ``token``, ``tool_call``,
+``tool_result``) and ends by yielding one ``Result``. To end a run as failed
+it raises ``RuntimeFailure(message, code)``. The server (see
 ``mcp_server.runs``) turns the ``Result`` into the terminal ``result`` event
 and any failure into the terminal ``error`` event, so runtimes never build
 those two themselves.
@@ -20,20 +22,28 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract import events as contract
+from contract.events import (
+    AGENT_EVENT_TYPES,
+    ERROR,
+    MESSAGE,
+    PROGRESS,
+    RESULT,
+    STEP,
+    TOKEN,
+    TOOL_CALL,
+    TOOL_RESULT,
+)
+
+# Re-exported so runtimes need one import for the whole vocabulary.
+__all__ = [
+    "AGENT_EVENT_TYPES", "ERROR", "MESSAGE", "PROGRESS", "RESULT", "RUNTIME_ERROR", "STEP",
+    "TOKEN", "TOOL_CALL", "TOOL_RESULT", "Event", "Result", "RuntimeFailure", "encode_json",
+    "error_event", "message", "progress", "result_event", "step", "token", "tool_call", "tool_result",
+]
+
 # Compact, and strict about NaN/Infinity because browsers' JSON.parse rejects them.
 encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-
-PROGRESS = "progress"
-MESSAGE = "message"
-STEP = "step"
-TOKEN = "token"
-TOOL_CALL = "tool_call"
-TOOL_RESULT = "tool_result"
-AGENT_EVENT_TYPES = frozenset({PROGRESS, MESSAGE, STEP, TOKEN, TOOL_CALL, TOOL_RESULT})
-
-# Terminal events: exactly one of them ends every run. Only the server emits them.
-RESULT = "result"
-ERROR = "error"
 
 # Code of the error event when a runtime breaks its contract or crashes.
 RUNTIME_ERROR = "runtime_error"
@@ -78,31 +88,29 @@ class RuntimeFailure(Exception):
 
 
 def progress(stage: str, message: str, percent: int | float | None = None) -> Event:
-    data: dict[str, Any] = {"stage": stage, "message": message}
-    if percent is not None:
-        data["percent"] = percent
-    return Event(PROGRESS, data)
+    """``percent`` (0..100) is optional; when a run gives it, it never goes down."""
+    return Event(*contract.progress(stage, message, percent))
 
 
 def message(role: str, content: str) -> Event:
-    return Event(MESSAGE, {"role": role, "content": content})
+    return Event(*contract.message(role, content))
 
 
 def step(name: str, content: str) -> Event:
-    return Event(STEP, {"name": name, "content": content})
+    return Event(*contract.step(name, content))
 
 
 def token(content: str) -> Event:
     """A text delta: only the new text, never everything so far."""
-    return Event(TOKEN, {"content": content})
+    return Event(*contract.token(content))
 
 
 def tool_call(tool: str, arguments: dict[str, Any]) -> Event:
-    return Event(TOOL_CALL, {"tool": tool, "arguments": arguments})
+    return Event(*contract.tool_call(tool, arguments))
 
 
 def tool_result(tool: str, result: Any) -> Event:
-    return Event(TOOL_RESULT, {"tool": tool, "result": result})
+    return Event(*contract.tool_result(tool, result))
 
 
 def result_event(output: dict[str, Any]) -> Event:

@@ -18,6 +18,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from contract.errors import PlatformError
+
 if TYPE_CHECKING:
     from mcp_server.services import Services
 
@@ -46,14 +48,10 @@ class RunRequest:
     services: Services | None = field(default=None, repr=False, compare=False)
 
 
-class BadRequest(Exception):
+class BadRequest(PlatformError):
     """The request cannot be run; answered with HTTP 400 and this message, code and fields."""
 
-    def __init__(self, message: str, code: str = INVALID_REQUEST, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.fields = fields or {}
+    code = INVALID_REQUEST
 
 
 def parse_run_request(body: bytes) -> RunRequest:

@@ -21,9 +21,9 @@ from typing import Any, ClassVar
 
 from jsonschema import Draft202012Validator
 
+from contract.config import ConfigError, compile_schema, validate_config
 from mcp_server.events import Event, Result
 from mcp_server.protocol import RunRequest
-from mcp_server.runtimes.config import ConfigError, compile_schema, validate_config
 
 __all__ = ["ConfigError", "Runtime"]
 

@@ -1,0 +1,13 @@
+"""What the platform and the agent server agree on, importable by both.
+
+Both sides import this package, so it depends on nothing of either: only the
+standard library and ``jsonschema``, never Django, never Starlette, never
+``mcp_server``. Its modules:
+
+``events``    the event vocabulary: lifecycle, agent and terminal types, the
+              fields each agent event carries, and their check
+``errors``    ``PlatformError``, the one error every transport maps to its answer
+``config``    validating untrusted JSON against a JSON schema, in plain words
+
+This file imports nothing, so ``import contract.events`` stays stdlib-only.
+"""
