@@ -1,73 +1,111 @@
 /**
- * One function per backend endpoint the dashboard uses.
+ * One function per backend endpoint the dashboard uses, each a typed call of
+ * a path in the generated schema (see http.ts).
  */
-import { http, sameOriginPath } from './http'
+import type { ExecutionEvent } from '@/realtime/frames'
+import { client, unwrap } from './http'
 import type {
   Agent,
   AgentInput,
-  EventPage,
+  AgentPage,
+  AgentPatch,
   Execution,
-  ExecutionEvent,
+  ExecutionPage,
   ExecutionStatus,
   JsonObject,
   KnowledgeDocument,
-  Paginated,
   Runtime,
   User,
   Uuid,
 } from './types'
 
 export const api = {
-  me: () => http.get<User>('/api/auth/me/'),
-  login: (username: string, password: string) => http.post<User>('/api/auth/login/', { username, password }),
-  logout: () => http.post<void>('/api/auth/logout/'),
+  me: (): Promise<User> => unwrap(client.GET('/api/auth/me/')),
+  login: (username: string, password: string): Promise<User> =>
+    unwrap(client.POST('/api/auth/login/', { body: { username, password } })),
+  logout: (): Promise<void> => unwrap(client.POST('/api/auth/logout/')),
 
-  runtimes: () => http.get<Runtime[]>('/api/runtimes/'),
+  runtimes: (): Promise<Runtime[]> => unwrap(client.GET('/api/runtimes/')),
 
-  listAgents: (page = 1, pageSize = 25) =>
-    http.get<Paginated<Agent>>('/api/agents/', { page, page_size: pageSize }),
-  getAgent: (id: Uuid) => http.get<Agent>(`/api/agents/${id}/`),
-  createAgent: (input: AgentInput) => http.post<Agent>('/api/agents/', input),
-  updateAgent: (id: Uuid, input: Partial<AgentInput>) => http.patch<Agent>(`/api/agents/${id}/`, input),
-  deleteAgent: (id: Uuid) => http.delete(`/api/agents/${id}/`),
+  listAgents: (page = 1, pageSize = 25): Promise<AgentPage> =>
+    unwrap(client.GET('/api/agents/', { params: { query: { page, page_size: pageSize } } })),
+  getAgent: (id: Uuid): Promise<Agent> => unwrap(client.GET('/api/agents/{id}/', { params: { path: { id } } })),
+  createAgent: (input: AgentInput): Promise<Agent> => unwrap(client.POST('/api/agents/', { body: input })),
+  updateAgent: (id: Uuid, input: AgentPatch): Promise<Agent> =>
+    unwrap(client.PATCH('/api/agents/{id}/', { params: { path: { id } }, body: input })),
+  deleteAgent: (id: Uuid): Promise<void> => unwrap(client.DELETE('/api/agents/{id}/', { params: { path: { id } } })),
 
-  createExecution: (agentId: Uuid, inputData: JsonObject) =>
-    http.post<Execution>(`/api/agents/${agentId}/executions/`, { input_data: inputData }),
-  listExecutions: (filters: { agent?: Uuid; status?: ExecutionStatus; page?: number; pageSize?: number }) =>
-    http.get<Paginated<Execution>>('/api/executions/', {
-      agent: filters.agent,
-      status: filters.status,
-      page: filters.page,
-      page_size: filters.pageSize,
-    }),
-  getExecution: (id: Uuid) => http.get<Execution>(`/api/executions/${id}/`),
-  stopExecution: (id: Uuid) => http.post<unknown>(`/api/executions/${id}/stop/`),
+  createExecution: (agentId: Uuid, inputData: JsonObject): Promise<Execution> =>
+    unwrap(
+      client.POST('/api/agents/{id}/executions/', {
+        params: { path: { id: agentId } },
+        body: { input_data: inputData },
+      }),
+    ),
+  listExecutions: (filters: {
+    agent?: Uuid
+    status?: ExecutionStatus
+    page?: number
+    pageSize?: number
+  }): Promise<ExecutionPage> =>
+    unwrap(
+      client.GET('/api/executions/', {
+        params: {
+          query: { agent: filters.agent, status: filters.status, page: filters.page, page_size: filters.pageSize },
+        },
+      }),
+    ),
+  getExecution: (id: Uuid): Promise<Execution> =>
+    unwrap(client.GET('/api/executions/{id}/', { params: { path: { id } } })),
+  stopExecution: (id: Uuid): Promise<Execution> =>
+    unwrap(client.POST('/api/executions/{id}/stop/', { params: { path: { id } } })),
 
-  /** Every stored event with seq > afterSeq, following `next` until it is null. */
+  /**
+   * Every stored event with seq > afterSeq. A page's `next` link always
+   * means "after the last seq of this page", so the next page is asked for
+   * with after_seq = that seq rather than by following the link's host.
+   */
   async eventsAfter(id: Uuid, afterSeq: number, limit = 500): Promise<ExecutionEvent[]> {
     const events: ExecutionEvent[] = []
-    let page = await http.get<EventPage>(`/api/executions/${id}/events/`, { after_seq: afterSeq, limit })
-    events.push(...page.results)
-    while (page.next) {
-      page = await http.get<EventPage>(sameOriginPath(page.next))
-      events.push(...page.results)
+    let after = afterSeq
+    for (;;) {
+      const page = await unwrap(
+        client.GET('/api/executions/{id}/events/', { params: { path: { id }, query: { after_seq: after, limit } } }),
+      )
+      // The schema documents an event as one loose object; frames.ts has the precise union.
+      const results = page.results as unknown as ExecutionEvent[]
+      events.push(...results)
+      const last = results[results.length - 1]
+      if (!page.next || !last) return events
+      after = last.seq
     }
-    return events
   },
 
-  /** Accepts a paginated body or a bare list, since the endpoint is not built yet. */
   async listDocuments(agentId: Uuid): Promise<KnowledgeDocument[]> {
-    const body = await http.get<Paginated<KnowledgeDocument> | KnowledgeDocument[]>(
-      `/api/agents/${agentId}/documents/`,
-      { page_size: 100 },
+    const page = await unwrap(
+      client.GET('/api/agents/{agent_pk}/documents/', {
+        params: { path: { agent_pk: agentId }, query: { page_size: 100 } },
+      }),
     )
-    return Array.isArray(body) ? body : body.results
+    return page.results
   },
-  uploadDocument: (agentId: Uuid, file: File) => {
-    const form = new FormData()
-    form.append('file', file)
-    return http.post<KnowledgeDocument>(`/api/agents/${agentId}/documents/`, form)
-  },
-  deleteDocument: (agentId: Uuid, documentId: Uuid) =>
-    http.delete(`/api/agents/${agentId}/documents/${documentId}/`),
+  uploadDocument: (agentId: Uuid, file: File): Promise<KnowledgeDocument> =>
+    unwrap(
+      client.POST('/api/agents/{agent_pk}/documents/', {
+        params: { path: { agent_pk: agentId } },
+        // The schema types a binary field as a string; what is sent is the File, as multipart.
+        body: { file: file as unknown as string },
+        bodySerializer: (body) => {
+          const form = new FormData()
+          form.append('file', body.file)
+          return form
+        },
+      }),
+    ),
+  deleteDocument: (agentId: Uuid, documentId: Uuid): Promise<void> =>
+    unwrap(
+      client.DELETE('/api/agents/{agent_pk}/documents/{id}/', {
+        params: { path: { agent_pk: agentId, id: documentId } },
+      }),
+    ),
 }

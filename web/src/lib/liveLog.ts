@@ -10,14 +10,8 @@
  *     the gap is filled.
  * The result: every event applied exactly once, in order.
  */
-import type {
-  ExecutionEvent,
-  ExecutionStatus,
-  JsonObject,
-  JsonValue,
-  ProgressContent,
-  Uuid,
-} from '@/api/types'
+import type { ExecutionStatus, JsonObject, JsonValue, Uuid } from '@/api/types'
+import type { ExecutionEvent, ProgressContent } from '@/realtime/frames'
 
 export type LogEntry =
   | { kind: 'started'; seq: number; timestamp: string; input: JsonObject }

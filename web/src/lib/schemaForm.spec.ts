@@ -1,7 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import type { JsonSchema } from '@/api/types'
-import { checkConfig, defaultConfig, fieldsFromSchema } from './schemaForm'
+import { checkConfig, defaultConfig, fieldsFromSchema, type JsonSchema } from './schemaForm'
 
 const synthetic: JsonSchema = {
   type: 'object',

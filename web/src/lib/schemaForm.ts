@@ -7,7 +7,31 @@
  * type, minimum/maximum and required so obvious mistakes never round-trip,
  * but the server's 400 stays the authority.
  */
-import type { JsonObject, JsonSchema, JsonValue } from '@/api/types'
+import type { JsonObject, JsonValue } from '@/api/types'
+
+/** A JSON Schema, only as far as the forms read it. */
+export interface JsonSchema {
+  type?: string | string[]
+  title?: string
+  description?: string
+  properties?: Record<string, JsonSchema>
+  required?: string[]
+  enum?: JsonValue[]
+  minimum?: number
+  maximum?: number
+  default?: JsonValue
+  anyOf?: JsonSchema[]
+  oneOf?: JsonSchema[]
+  items?: JsonSchema
+}
+
+/**
+ * A schema from the runtime catalog, which the OpenAPI schema types as any
+ * object; only the keywords above are read, and each reader checks for them.
+ */
+export function asJsonSchema(value: unknown): JsonSchema | null {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonSchema) : null
+}
 
 export type FieldKind = 'integer' | 'number' | 'string' | 'boolean' | 'enum' | 'json'
 

@@ -9,7 +9,7 @@
  * - a token run is a stretch of consecutive token events;
  * - anything still open ends where the execution ended (or "now" if it runs).
  */
-import type { ExecutionEvent } from '@/api/types'
+import type { ExecutionEvent } from '@/realtime/frames'
 
 export type Lane = 'stage' | 'step' | 'tool' | 'tokens' | 'message'
 

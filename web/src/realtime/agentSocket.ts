@@ -15,8 +15,9 @@
  * Timers, randomness and the WebSocket constructor are injectable so tests
  * run deterministically with a fake socket and fake timers.
  */
-import type { ClientFrame, ServerMessage, Uuid } from '@/api/types'
+import type { Uuid } from '@/api/types'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
+import type { ClientFrame, ServerMessage } from './frames'
 import { browserTimers, type Timers } from './timers'
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline'

@@ -7,10 +7,11 @@
  * component that uses it unmounts.
  */
 import { getCurrentScope, onScopeDispose, watch as watchRef, type Ref } from 'vue'
-import { isExecutionEvent, type ServerMessage, type Uuid } from '@/api/types'
+import type { Uuid } from '@/api/types'
 import { useConnectionStore } from '@/stores/connection'
 import { useExecutionsStore } from '@/stores/executions'
 import { AgentSocket, agentSocketUrl, type AgentSocketOptions } from './agentSocket'
+import { isExecutionEvent, type ServerMessage } from './frames'
 
 export type SocketOverrides = Partial<Omit<AgentSocketOptions, 'url' | 'lastSeq' | 'onMessage' | 'onStateChange'>>
 

@@ -2,13 +2,13 @@
 import { defineStore } from 'pinia'
 import { ref, type Ref } from 'vue'
 import { api } from '@/api/client'
-import type { Agent, AgentInput, Paginated, Runtime, Uuid } from '@/api/types'
+import type { Agent, AgentInput, AgentPage, AgentPatch, Runtime, Uuid } from '@/api/types'
 
 export const AGENTS_PAGE_SIZE = 25
 
 export const useAgentsStore = defineStore('agents', () => {
   // Typed as Ref<T>: unwrapping the recursive JsonValue type is too deep for TS.
-  const page = ref(null) as Ref<Paginated<Agent> | null>
+  const page = ref(null) as Ref<AgentPage | null>
   const pageNumber = ref(1)
   const byId = ref({}) as Ref<Record<Uuid, Agent>>
   /** null until asked; [] with runtimesAvailable false when /api/runtimes/ is missing. */
@@ -20,7 +20,7 @@ export const useAgentsStore = defineStore('agents', () => {
     return agent
   }
 
-  async function fetchPage(number = pageNumber.value): Promise<Paginated<Agent>> {
+  async function fetchPage(number = pageNumber.value): Promise<AgentPage> {
     const result = await api.listAgents(number, AGENTS_PAGE_SIZE)
     result.results.forEach(remember)
     page.value = result
@@ -36,7 +36,7 @@ export const useAgentsStore = defineStore('agents', () => {
     return remember(await api.createAgent(input))
   }
 
-  async function updateAgent(id: Uuid, input: Partial<AgentInput>): Promise<Agent> {
+  async function updateAgent(id: Uuid, input: AgentPatch): Promise<Agent> {
     return remember(await api.updateAgent(id, input))
   }
 

@@ -9,15 +9,9 @@
 import { defineStore } from 'pinia'
 import { ref, type Ref } from 'vue'
 import { api } from '@/api/client'
-import {
-  isTerminal,
-  type Execution,
-  type ExecutionEvent,
-  type ExecutionStatus,
-  type JsonObject,
-  type Uuid,
-} from '@/api/types'
+import { isTerminal, type Execution, type ExecutionStatus, type JsonObject, type Uuid } from '@/api/types'
 import { applyEvent as applyToLog, createLiveLog, type ApplyResult, type LiveLog } from '@/lib/liveLog'
+import type { ExecutionEvent } from '@/realtime/frames'
 
 export const HISTORY_PAGE_SIZE = 10
 
@@ -71,9 +65,14 @@ export const useExecutionsStore = defineStore('executions', () => {
   /** The single entry point for events, from REST or WebSocket. */
   function applyEvent(event: ExecutionEvent): ApplyResult {
     const result = applyToLog(logFor(event.execution_id), event)
-    const record = executions.value[event.execution_id]
-    if (result.status === 'applied' && record) record.status = statusOf(event.execution_id) ?? record.status
+    if (result.status === 'applied') setStatus(event.execution_id, statusOf(event.execution_id))
     return result
+  }
+
+  /** Records are replaced, not edited: their fields are read-only, as the API sends them. */
+  function setStatus(id: Uuid, status: ExecutionStatus | null): void {
+    const record = executions.value[id]
+    if (record && status && record.status !== status) executions.value[id] = { ...record, status }
   }
 
   /**
@@ -83,7 +82,7 @@ export const useExecutionsStore = defineStore('executions', () => {
   function noteStatus(id: Uuid, status: ExecutionStatus): boolean {
     const record = executions.value[id]
     if (!record) return false
-    record.status = furtherStatus(record.status, status) ?? status
+    setStatus(id, furtherStatus(record.status, status))
     return true
   }
 

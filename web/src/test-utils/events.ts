@@ -1,5 +1,6 @@
 /** Builders for contract-shaped events, executions and agents in tests. */
-import type { Agent, Execution, ExecutionEvent, JsonValue } from '@/api/types'
+import type { Agent, Execution, JsonValue } from '@/api/types'
+import type { ExecutionEvent } from '@/realtime/frames'
 
 export const EXEC_ID = '11111111-1111-4111-8111-111111111111'
 export const AGENT_ID = '22222222-2222-4222-8222-222222222222'
@@ -84,6 +85,7 @@ export function execution(overrides: Partial<Execution> = {}): Execution {
     input_data: {},
     output_data: null,
     error_message: '',
+    error_code: '',
     created_at: at(0),
     started_at: at(0),
     completed_at: null,

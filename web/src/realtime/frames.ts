@@ -1,0 +1,113 @@
+/**
+ * WebSocket frames of /ws/agents/{agent_id}/, written by hand: the OpenAPI
+ * schema does not describe the socket, and documents an event only loosely
+ * (one `Event` object whose fields are all optional). These types mirror the
+ * event vocabulary in the repository's contract/events.py and the message
+ * table of shared/design/platform.md; keep the names exactly.
+ *
+ * An event is the same object over REST (GET /api/executions/{id}/events/)
+ * and over the socket, so the REST client returns these types too.
+ */
+import type { Execution, ExecutionStatus, IsoDateTime, JsonObject, JsonValue, Uuid } from '@/api/types'
+
+interface EventBase {
+  execution_id: Uuid
+  seq: number
+  timestamp: IsoDateTime
+}
+
+export interface ProgressContent {
+  stage: string
+  message: string
+  /** 0..100, optional; it never goes down within a run, and a successful run ends at 100. */
+  percent?: number | null
+}
+export interface MessageContent {
+  role: string
+  content: string
+}
+export interface StepContent {
+  name: string
+  content: JsonValue
+}
+export interface TokenContent {
+  /** A text delta, never cumulative: append it. */
+  content: string
+}
+export interface ToolCallContent {
+  tool: string
+  arguments: JsonValue
+}
+export interface ToolResultContent {
+  tool: string
+  result: JsonValue
+}
+
+export type AgentEventBody =
+  | { event_type: 'progress'; content: ProgressContent }
+  | { event_type: 'message'; content: MessageContent }
+  | { event_type: 'step'; content: StepContent }
+  | { event_type: 'token'; content: TokenContent }
+  | { event_type: 'tool_call'; content: ToolCallContent }
+  | { event_type: 'tool_result'; content: ToolResultContent }
+
+export type AgentEventType = AgentEventBody['event_type']
+
+export interface ExecutionStartedEvent extends EventBase {
+  type: 'execution_started'
+  input_data: JsonObject
+}
+export type AgentEventMessage = EventBase & { type: 'agent_event' } & AgentEventBody
+export interface ExecutionCompletedEvent extends EventBase {
+  type: 'execution_completed'
+  output: JsonValue
+}
+export interface ExecutionErrorEvent extends EventBase {
+  type: 'execution_error'
+  message: string
+  code: string
+}
+export interface ExecutionStoppedEvent extends EventBase {
+  type: 'execution_stopped'
+  message: string
+}
+
+export type ExecutionEvent =
+  | ExecutionStartedEvent
+  | AgentEventMessage
+  | ExecutionCompletedEvent
+  | ExecutionErrorEvent
+  | ExecutionStoppedEvent
+
+export const EXECUTION_EVENT_TYPES = [
+  'execution_started',
+  'agent_event',
+  'execution_completed',
+  'execution_error',
+  'execution_stopped',
+] as const satisfies readonly ExecutionEvent['type'][]
+
+/** Server -> client. */
+export type ServerMessage =
+  | ExecutionEvent
+  | { type: 'connection'; status: 'connected'; agent_id: Uuid }
+  /** The answer to start_agent. */
+  | { type: 'execution_created'; execution: Execution }
+  /** Sent to every socket of an agent when one of its executions changes status. */
+  | { type: 'execution_status'; execution_id: Uuid; status: ExecutionStatus }
+  /** A bad frame; the connection stays open. */
+  | { type: 'error'; message: string; code?: string }
+  | { type: 'pong' }
+
+/** Client -> server. */
+export type ClientFrame =
+  | { action: 'start_agent'; input_data: JsonObject }
+  | { action: 'stop_agent'; execution_id: Uuid }
+  | { action: 'subscribe'; execution_id: Uuid; after_seq: number }
+  | { action: 'unsubscribe'; execution_id: Uuid }
+  | { action: 'ping' }
+
+/** True for a server message that belongs to an execution's event stream. */
+export function isExecutionEvent(message: { type?: unknown; seq?: unknown }): message is ExecutionEvent {
+  return typeof message.seq === 'number' && (EXECUTION_EVENT_TYPES as readonly unknown[]).includes(message.type)
+}
