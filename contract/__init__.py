@@ -8,6 +8,8 @@ standard library and ``jsonschema``, never Django, never Starlette, never
               fields each agent event carries, and their check
 ``errors``    ``PlatformError``, the one error every transport maps to its answer
 ``config``    validating untrusted JSON against a JSON schema, in plain words
+``runtimes``  the runtime catalog exported by the agent server
+              (``runtimes.json``): names, config and input schemas, checks
 
 This file imports nothing, so ``import contract.events`` stays stdlib-only.
 """

@@ -1,8 +1,13 @@
-"""Command line entry point: ``python -m mcp_server [--host HOST] [--port PORT]``.
+"""Command line entry point.
 
-Flags override ``MCP_HOST`` and ``MCP_PORT``; every other setting comes from
-the environment (see ``mcp_server.settings``). A bad setting ends the process
+``python -m mcp_server [--host HOST] [--port PORT]`` runs the server. Flags
+override ``MCP_HOST`` and ``MCP_PORT``; every other setting comes from the
+environment (see ``mcp_server.settings``). A bad setting ends the process
 with exit status 2 and a one-line explanation on stderr.
+
+``python -m mcp_server catalog [--check]`` exports the runtime catalog to
+``contract/runtimes.json`` (see ``mcp_server.catalog``); with ``--check`` it
+only exits 1 when the committed file is stale.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import replace
 
 import uvicorn
 
+from mcp_server import catalog
 from mcp_server.app import create_app
 from mcp_server.settings import Settings, SettingsError, load_settings
 
@@ -27,6 +33,9 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = _parse_arguments(argv)
+    if arguments.command == "catalog":
+        return catalog.export(check=arguments.check)
     # Every model comes from an installed package; a library that would reach
     # for the Hugging Face hub must fail at once instead of downloading.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -36,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"mcp_server: configuration error: {error}", file=sys.stderr)
         return 2
-    settings = _apply_arguments(settings, argv)
+    settings = replace(
+        settings,
+        host=settings.host if arguments.host is None else arguments.host,
+        port=settings.port if arguments.port is None else arguments.port,
+    )
     _configure_logging(settings.log_level)
     _warn_if_exposed(settings)
     uvicorn.run(
@@ -50,15 +63,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _apply_arguments(settings: Settings, argv: list[str] | None) -> Settings:
+def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m mcp_server",
         description="Run the MCP agent server. Other settings come from MCP_* environment variables.",
     )
-    parser.add_argument("--host", default=settings.host, help="interface to listen on (MCP_HOST)")
-    parser.add_argument("--port", default=settings.port, type=_port, help="TCP port (MCP_PORT)")
-    arguments = parser.parse_args(argv)
-    return replace(settings, host=arguments.host, port=arguments.port)
+    parser.add_argument("--host", help="interface to listen on (default: MCP_HOST, else 127.0.0.1)")
+    parser.add_argument("--port", type=_port, help="TCP port (default: MCP_PORT, else 8001)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    exporter = commands.add_parser(
+        "catalog", help="write contract/runtimes.json, the runtime catalog the platform reads"
+    )
+    exporter.add_argument("--check", action="store_true", help="only check that the committed file is current")
+    return parser.parse_args(argv)
 
 
 def _port(text: str) -> int:

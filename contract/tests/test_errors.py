@@ -2,6 +2,7 @@
 
 from contract.config import ConfigError, InputError
 from contract.errors import PlatformError
+from contract.runtimes import UnknownRuntime
 
 
 def test_it_defaults_to_a_bad_request_without_field_errors():
@@ -27,3 +28,6 @@ def test_its_body_carries_fields_only_when_there_are_some():
 def test_the_contracts_own_errors_are_platform_errors_with_their_codes():
     assert ConfigError("x").code == "invalid_config"
     assert InputError("x").code == "invalid_input"
+    unknown = UnknownRuntime("gpt-99", ["chat"])
+    assert isinstance(unknown, PlatformError) and isinstance(unknown, LookupError)
+    assert (unknown.code, unknown.status, unknown.name) == ("unknown_runtime", 400, "gpt-99")

@@ -5,12 +5,14 @@ generator today, an LLM loop tomorrow). The server owns everything around it:
 HTTP, validation of the request's shape, streaming, cancellation, logging and
 the terminal ``result``/``error`` event. A runtime only has to:
 
-* name itself (``name``) and describe its options (``config_schema``);
+* name itself (``name``), describe its options (``config_schema``) and its
+  input (``input_schema``, ``input_example``);
 * accept or reject an agent's config (``check_config``);
 * run (``run``), yielding events and finally one ``Result``.
 
-Adding a runtime means writing one module with a ``Runtime`` subclass and
-registering an instance of it in ``mcp_server/runtimes/__init__.py``.
+Adding a runtime means writing one module with a ``Runtime`` subclass,
+registering an instance of it in ``mcp_server/runtimes/__init__.py`` and
+exporting the catalog again (``python -m mcp_server catalog``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any, ClassVar
 
 from jsonschema import Draft202012Validator
 
-from contract.config import ConfigError, compile_schema, validate_config
+from contract.config import ConfigError, compile_schema, validate_config, validate_input
 from mcp_server.events import Event, Result
 from mcp_server.protocol import RunRequest
 
@@ -42,6 +44,15 @@ class Runtime(ABC):
         subclass is defined, validates every config (see ``check_config``),
         supplies defaults through ``"default"`` and describes the runtime to
         clients. Integers are strict: ``3.0`` and ``true`` are not integers.
+    ``input_schema``
+        JSON schema (draft 2020-12) of the ``input_data`` the runtime runs
+        with, published in the catalog so the platform can check inputs and
+        clients can build forms. The server does not enforce it: ``run``
+        still treats ``input_data`` as untrusted.
+    ``input_example``
+        An input that matches ``input_schema`` and that the runtime really
+        runs with, for people trying it out. Both are checked when the
+        subclass is defined.
 
     ``check_config(config) -> dict``
         Receives untrusted JSON. Returns the normalized config (defaults filled
@@ -74,12 +85,15 @@ class Runtime(ABC):
         "properties": {},
         "additionalProperties": False,
     }
+    input_schema: ClassVar[dict[str, Any]] = {"type": "object"}
+    input_example: ClassVar[dict[str, Any]] = {}
     _config_validator: ClassVar[Draft202012Validator]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # Compiling here makes a broken schema fail at import, not on the first request.
         cls._config_validator = compile_schema(cls.config_schema)
+        validate_input(compile_schema(cls.input_schema), cls.input_example, runtime_name=cls.name)
 
     def check_config(self, config: Any) -> dict[str, Any]:
         return validate_config(self._config_validator, config, runtime_name=self.name)

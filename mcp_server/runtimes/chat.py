@@ -12,7 +12,14 @@ from mcp_server import events
 from mcp_server.events import Event, Result
 from mcp_server.protocol import RunRequest
 from mcp_server.runtimes.base import Runtime
-from mcp_server.runtimes.llm import TextCollector, chat_request, conversation, llm_options, provider_for
+from mcp_server.runtimes.llm import (
+    TextCollector,
+    chat_request,
+    conversation,
+    llm_input_schema,
+    llm_options,
+    provider_for,
+)
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer clearly and concisely."
 
@@ -25,6 +32,8 @@ class ChatRuntime(Runtime):
         "additionalProperties": False,
         "properties": llm_options(system_prompt=DEFAULT_SYSTEM_PROMPT, temperature=0.7, max_tokens=512),
     }
+    input_schema = llm_input_schema("The new message to reply to.")
+    input_example = {"message": "Hello! What can you do?"}
 
     async def run(self, request: RunRequest) -> AsyncIterator[Event | Result]:
         config = request.agent.config

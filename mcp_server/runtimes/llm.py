@@ -11,7 +11,8 @@ Config options every LLM runtime has (see ``llm_options``):
 Input: ``input_data["message"]`` (or ``question``, ``prompt``, ``query``,
 ``input``, ``text``: the first present string), and optionally
 ``input_data["messages"]``, the conversation so far as
-``[{"role": "user"|"assistant"|"system", "content": str}, ...]``.
+``[{"role": "user"|"assistant"|"system", "content": str}, ...]``
+(``llm_input_schema`` says the same as a JSON schema).
 """
 
 from __future__ import annotations
@@ -68,6 +69,38 @@ def llm_options(*, system_prompt: str, temperature: float, max_tokens: int) -> d
             "default": max_tokens,
             "description": "Most tokens the model may write per call.",
         },
+    }
+
+
+def llm_input_schema(message_description: str) -> dict[str, Any]:
+    """The JSON schema of what ``conversation`` accepts: a new message, a history, or both.
+
+    Any of ``MESSAGE_KEYS`` may carry the message; ``message_description`` says
+    what it is for this runtime. The history must end with a user message when
+    no new message is given, which a schema cannot say; ``conversation`` does.
+    """
+    text = {"type": "string", "pattern": r"\S"}
+    other_names = {key: {**text, "description": "Another name for message."} for key in MESSAGE_KEYS[1:]}
+    return {
+        "type": "object",
+        "properties": {
+            MESSAGE_KEYS[0]: {**text, "description": message_description},
+            **other_names,
+            "messages": {
+                "type": "array",
+                "description": "The conversation so far, oldest first; the last "
+                f"{MAX_HISTORY_MESSAGES} are used.",
+                "items": {
+                    "type": "object",
+                    "properties": {"role": {"enum": list(HISTORY_ROLES)}, "content": {"type": "string"}},
+                    "required": ["role", "content"],
+                },
+            },
+        },
+        "anyOf": [
+            *({"required": [key]} for key in MESSAGE_KEYS),
+            {"required": ["messages"], "properties": {"messages": {"minItems": 1}}},
+        ],
     }
 
 

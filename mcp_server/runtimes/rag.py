@@ -30,6 +30,7 @@ from mcp_server.runtimes.llm import (
     TextCollector,
     chat_request,
     conversation,
+    llm_input_schema,
     llm_options,
     provider_for,
 )
@@ -60,6 +61,8 @@ class RagRuntime(Runtime):
             },
         },
     }
+    input_schema = llm_input_schema("The question to answer from the agent's documents.")
+    input_example = {"question": "What do the documents say about refunds?"}
 
     async def run(self, request: RunRequest) -> AsyncIterator[Event | Result]:
         config = request.agent.config

@@ -69,6 +69,8 @@ class SyntheticRuntime(Runtime):
             },
         },
     }
+    input_schema = {"type": "object", "description": "Anything: the result echoes it as input."}
+    input_example = {"prompt": "hello"}
 
     async def run(self, request: RunRequest) -> AsyncIterator[Event | Result]:
         config = request.agent.config

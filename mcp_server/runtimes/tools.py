@@ -36,7 +36,14 @@ from mcp_server.events import Event, Result
 from mcp_server.protocol import RunRequest
 from mcp_server.providers import Provider, TextDelta, ToolCall, ToolSpec
 from mcp_server.runtimes.base import Runtime
-from mcp_server.runtimes.llm import TextCollector, chat_request, conversation, llm_options, provider_for
+from mcp_server.runtimes.llm import (
+    TextCollector,
+    chat_request,
+    conversation,
+    llm_input_schema,
+    llm_options,
+    provider_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +80,8 @@ class ToolsRuntime(Runtime):
             },
         },
     }
+    input_schema = llm_input_schema("The request or question; the agent uses its tools to answer it.")
+    input_example = {"message": "What is 17 * 23 + 4?"}
 
     async def run(self, request: RunRequest) -> AsyncIterator[Event | Result]:
         config = request.agent.config
