@@ -49,6 +49,9 @@ AGENT_EVENT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 AGENT_EVENT_TYPES = frozenset(AGENT_EVENT_FIELDS)
 
+# Stage of the last progress event of a successful run, the one at 100 percent.
+DONE_STAGE = "done"
+
 # --- Terminal events of the agent server's stream ---------------------------------
 
 RESULT = "result"
@@ -84,6 +87,11 @@ def progress(stage: str, message: str, percent: int | float | None = None) -> tu
     if percent is not None:
         data["percent"] = percent
     return PROGRESS, data
+
+
+def done(message: str = "Done") -> tuple[str, dict[str, Any]]:
+    """The progress event a successful run sends last, just before its result."""
+    return progress(DONE_STAGE, message, percent=100)
 
 
 def message(role: str, content: str) -> tuple[str, dict[str, Any]]:

@@ -3,7 +3,7 @@
 The types and their fields are ``contract.events``, shared with the platform;
 this module wraps them for runtimes. A runtime's ``run()`` is an async
 generator that yields ``Event`` objects made with the builders below
-(``progress``, ``message``, ``step``, ``token``, ``tool_call``,
+(``progress``, ``done``, ``message``, ``step``, ``token``, ``tool_call``,
 ``tool_result``) and ends by yielding one ``Result``. To end a run as failed
 it raises ``RuntimeFailure(message, code)``. The server (see
 ``mcp_server.runs``) turns the ``Result`` into the terminal ``result`` event
@@ -25,6 +25,7 @@ from typing import Any
 from contract import events as contract
 from contract.events import (
     AGENT_EVENT_TYPES,
+    DONE_STAGE,
     ERROR,
     MESSAGE,
     PROGRESS,
@@ -37,8 +38,8 @@ from contract.events import (
 
 # Re-exported so runtimes need one import for the whole vocabulary.
 __all__ = [
-    "AGENT_EVENT_TYPES", "ERROR", "MESSAGE", "PROGRESS", "RESULT", "RUNTIME_ERROR", "STEP",
-    "TOKEN", "TOOL_CALL", "TOOL_RESULT", "Event", "Result", "RuntimeFailure", "encode_json",
+    "AGENT_EVENT_TYPES", "DONE_STAGE", "ERROR", "MESSAGE", "PROGRESS", "RESULT", "RUNTIME_ERROR", "STEP",
+    "TOKEN", "TOOL_CALL", "TOOL_RESULT", "Event", "Result", "RuntimeFailure", "done", "encode_json",
     "error_event", "message", "progress", "result_event", "step", "token", "tool_call", "tool_result",
 ]
 
@@ -88,8 +89,13 @@ class RuntimeFailure(Exception):
 
 
 def progress(stage: str, message: str, percent: int | float | None = None) -> Event:
-    """``percent`` (0..100) is optional; when a run gives it, it never goes down."""
+    """``percent`` (0..100) never goes down within a run; see ``done`` for its end."""
     return Event(*contract.progress(stage, message, percent))
+
+
+def done(message: str = "Done") -> Event:
+    """The last agent event of a successful run: progress at 100 percent, just before the ``Result``."""
+    return Event(*contract.done(message))
 
 
 def message(role: str, content: str) -> Event:

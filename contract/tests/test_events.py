@@ -53,6 +53,7 @@ def test_a_malformed_event_is_a_value_error():
     "built",
     [
         events.progress("retrieving", "Searching", percent=0),
+        events.done(),
         events.message("assistant", "Hi"),
         events.step("retrieval", "Found 2 passages"),
         events.token("tok1 "),
@@ -68,3 +69,8 @@ def test_every_builder_makes_an_event_the_check_accepts(built):
 
 def test_progress_leaves_out_percent_unless_given():
     assert events.progress("generating", "Waiting") == ("progress", {"stage": "generating", "message": "Waiting"})
+
+
+def test_done_is_progress_at_100_percent():
+    assert events.done("Answer written") == (
+        "progress", {"stage": "done", "message": "Answer written", "percent": 100})

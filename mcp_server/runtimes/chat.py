@@ -1,7 +1,8 @@
 """``chat``: a system prompt, the conversation so far and a new message; the reply streams.
 
-Events: ``progress`` (stage ``generating``), then one ``token`` per text
-delta. Result: ``{"text": the reply, "provider": ..., "model": ...}``.
+Events: ``progress`` (stage ``generating``, 0 percent), one ``token`` per
+text delta, then ``progress`` ``done`` (100 percent). Result: ``{"text": the
+reply, "provider": ..., "model": ...}``.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ class ChatRuntime(Runtime):
         messages = [{"role": "system", "content": config["system_prompt"]}, *conversation(request.input_data)]
         provider = provider_for(request)
         model = provider.model_name(config["model"])
-        yield events.progress("generating", f"Waiting for {model} ({provider.name})")
+        yield events.progress("generating", f"Waiting for {model} ({provider.name})", percent=0)
         reply = TextCollector()
         async for event in reply.stream(provider, chat_request(config, messages)):
             yield event
+        yield events.done()
         yield Result({"text": reply.text, "provider": provider.name, "model": model})

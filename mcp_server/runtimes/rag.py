@@ -2,10 +2,11 @@
 
 Events, in order:
 
-1. ``progress`` stage ``retrieving``;
+1. ``progress`` stage ``retrieving`` (0 percent);
 2. ``step`` ``retrieval``: the passages found, numbered, each with its source;
-3. ``progress`` stage ``generating``;
-4. ``token`` events: the answer, written from the numbered passages only.
+3. ``progress`` stage ``generating`` (50 percent);
+4. ``token`` events: the answer, written from the numbered passages only;
+5. ``progress`` stage ``done`` (100 percent).
 
 Result: ``{"text": answer, "citations": [{"index", "document_id",
 "filename", "chunk", "score", "text"}]}``. The citations are the passages the
@@ -76,6 +77,7 @@ class RagRuntime(Runtime):
         yield events.step("retrieval", describe_passages(hits))
         if not hits:
             yield events.token(NOTHING_FOUND)
+            yield events.done()
             yield Result({"text": NOTHING_FOUND, "citations": []})
             return
 
@@ -86,6 +88,7 @@ class RagRuntime(Runtime):
         answer = TextCollector()
         async for event in answer.stream(provider, chat_request(config, prompt)):
             yield event
+        yield events.done()
         yield Result({"text": answer.text, "citations": citations(answer.text, hits)})
 
 

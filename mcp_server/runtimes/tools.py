@@ -1,11 +1,14 @@
 """``tools``: a ReAct loop; the model calls built-in tools until it can answer.
 
-Each iteration is one model call (``progress`` stage ``thinking``). When the
-model picks a tool, a ``tool_call`` event (``tool``, ``arguments``) and, once
-it ran, a ``tool_result`` event (``tool``, ``result``) follow, and the result
-goes back to the model. When it answers, the answer streams as ``token``
+Each iteration is one model call (``progress`` stage ``thinking``, its percent
+the share of ``max_iterations`` used before it). When the model picks a tool,
+a ``tool_call`` event (``tool``, ``arguments``) and, once it ran, a
+``tool_result`` event (``tool``, ``result``) follow, and the result goes back
+to the model. When it answers, the answer streams as ``token``
 events. At most ``max_iterations`` model calls are made: the last one, or one
-after the model repeated a call it already made, must answer.
+after the model repeated a call it already made, must answer. A ``progress``
+``done`` (100 percent) follows the answer: most runs answer long before
+``max_iterations``, so the percent would otherwise stop far short of 100.
 
 How the model picks a tool depends on the provider:
 
@@ -91,6 +94,7 @@ class ToolsRuntime(Runtime):
         steps = loop.native_steps(messages) if provider.native_tool_calls else loop.json_steps(messages)
         async for event in steps:
             yield event
+        yield events.done()
         yield Result(
             {
                 "text": loop.answer,

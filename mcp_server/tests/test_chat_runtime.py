@@ -11,9 +11,10 @@ async def test_it_streams_the_reply_as_tokens_and_returns_the_text(stub, service
     events = await run_in_process("chat", {}, {"message": "Capital of France?"}, services)
 
     assert events == [
-        ("progress", {"stage": "generating", "message": "Waiting for stub-model (openai)"}),
+        ("progress", {"stage": "generating", "message": "Waiting for stub-model (openai)", "percent": 0}),
         ("token", {"content": "Paris"}),
         ("token", {"content": " is the capital."}),
+        ("progress", {"stage": "done", "message": "Done", "percent": 100}),
         ("result", {"output": {"text": "Paris is the capital.", "provider": "openai", "model": "stub-model"}}),
     ]
 

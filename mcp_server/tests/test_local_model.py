@@ -18,8 +18,10 @@ def test_the_default_provider_is_the_local_model_and_it_streams_a_reply(client):
 
     events = stream_events(client, body, SSE)
 
-    assert events[0] == ("progress", {"stage": "generating", "message": "Waiting for SmolLM2-135M-Instruct (local)"})
-    assert set(event_types(events)[1:-1]) == {"token"}
+    assert events[0] == ("progress", {"stage": "generating", "message": "Waiting for SmolLM2-135M-Instruct (local)",
+                                      "percent": 0})
+    assert set(event_types(events)[1:-2]) == {"token"}
+    assert events[-2] == ("progress", {"stage": "done", "message": "Done", "percent": 100})
     output = events[-1][1]["output"]
     assert events[-1][0] == "result"
     assert output["text"].strip()

@@ -26,13 +26,14 @@ async def test_it_retrieves_shows_the_passages_then_streams_a_grounded_answer(st
     events = await run_in_process("rag", {"top_k": 2}, {"question": "How long do I have to submit my expenses?"},
                                   services, agent_id=agent_id)
 
-    assert event_types(events) == ["progress", "step", "progress", "token", "token", "result"]
+    assert event_types(events) == ["progress", "step", "progress", "token", "token", "progress", "result"]
     assert events[0] == ("progress", {"stage": "retrieving", "message": "Searching the knowledge base", "percent": 0})
     step = events[1][1]
     assert step["name"] == "retrieval"
     assert step["content"].startswith("Found 2 passages:\n[1] handbook.md (chunk 0, score ")
     assert "[2] security.txt (chunk 0, score " in step["content"]
-    assert events[2][1]["stage"] == "generating"
+    assert (events[2][1]["stage"], events[2][1]["percent"]) == ("generating", 50)
+    assert events[-2] == ("progress", {"stage": "done", "message": "Done", "percent": 100})
     output = events[-1][1]["output"]
     assert output["text"] == "Within 30 days [1]."
     assert [(c["index"], c["filename"], c["document_id"]) for c in output["citations"]] == [(1, "handbook.md", "doc-1")]
@@ -56,7 +57,8 @@ async def test_an_answer_without_markers_cites_every_passage_it_was_given(stub, 
 async def test_it_says_it_found_nothing_without_asking_the_model(stub, services):
     events = await run_in_process("rag", {}, {"message": "Anything?"}, services, agent_id="rag-empty-agent")
 
-    assert event_types(events) == ["progress", "step", "token", "result"]
+    assert event_types(events) == ["progress", "step", "token", "progress", "result"]
+    assert events[-2] == ("progress", {"stage": "done", "message": "Done", "percent": 100})
     assert events[1][1]["content"] == "No passages found: this agent has no documents that match."
     assert events[-1][1]["output"]["citations"] == []
     assert stub.requests == []

@@ -14,10 +14,12 @@ async def test_it_calls_the_tool_the_model_asks_for_and_streams_the_answer(stub,
 
     events = await run_in_process("tools", {}, {"message": "What is 12 times 7?"}, services)
 
-    assert event_types(events) == ["progress", "tool_call", "tool_result", "progress", "token", "token", "result"]
+    assert event_types(events) == [
+        "progress", "tool_call", "tool_result", "progress", "token", "token", "progress", "result"]
     assert events[1] == ("tool_call", {"tool": "calculator", "arguments": {"expression": "12 * 7"}})
     assert events[2] == ("tool_result", {"tool": "calculator", "result": {"expression": "12 * 7", "result": 84}})
     assert events[3][1] == {"stage": "thinking", "message": "Step 2 of at most 5", "percent": 20}
+    assert events[-2] == ("progress", {"stage": "done", "message": "Done", "percent": 100})
     output = events[-1][1]["output"]
     assert (output["text"], output["iterations"]) == ("It is 84.", 2)
     assert output["tool_calls"] == [{"tool": "calculator", "arguments": {"expression": "12 * 7"},
@@ -43,6 +45,16 @@ async def test_a_failing_tool_reports_its_error_to_the_model_and_the_run_goes_on
     assert results == [{"error": "Division by zero."},
                        {"error": "Unknown tool 'teleport'; available: calculator, current_time, search_knowledge."}]
     assert events[-1][0] == "result"
+
+
+async def test_its_progress_rises_to_100_percent_just_before_the_result(stub, services):
+    stub.script(tool_calls(("calculator", {"expression": "2 ** 10"})), text("1024."))
+
+    events = await run_in_process("tools", {"max_iterations": 4}, {"message": "2 to the 10th?"}, services)
+
+    percents = [data["percent"] for kind, data in events if kind == "progress"]
+    assert percents == [0, 25, 100]
+    assert events[-2] == ("progress", {"stage": "done", "message": "Done", "percent": 100})
 
 
 async def test_its_last_iteration_must_answer(stub, services):
@@ -83,7 +95,8 @@ async def test_without_native_tool_calls_it_decides_in_constrained_json_then_ans
 
     events = await run_in_process("tools", {}, {"message": "What is 12 times 7?"}, json_mode)
 
-    assert event_types(events) == ["progress", "tool_call", "tool_result", "progress", "token", "token", "result"]
+    assert event_types(events) == [
+        "progress", "tool_call", "tool_result", "progress", "token", "token", "progress", "result"]
     assert events[2][1]["result"] == {"expression": "12 * 7", "result": 84}
     assert events[-1][1]["output"]["text"] == "84."
     first, _, answer = (request["body"] for request in stub.requests)
@@ -101,5 +114,5 @@ async def test_in_json_mode_an_unusable_decision_goes_straight_to_the_answer(stu
 
     events = await run_in_process("tools", {}, {"message": "?"}, json_mode)
 
-    assert event_types(events) == ["progress", "token", "result"]
+    assert event_types(events) == ["progress", "token", "progress", "result"]
     assert len(stub.requests) == 2
