@@ -20,27 +20,17 @@ export async function logIn(page: Page, username: string, password: string): Pro
   await expect(page.getByRole('heading', { name: 'Agents', level: 1 })).toBeVisible()
 }
 
-/** Fills the agent form; config fields come from the runtime schema or, failing that, JSON. */
+/** Fills the agent form for a synthetic agent; its config fields come from the runtime's schema. */
 export async function fillAgentForm(
   page: Page,
   name: string,
   config: { steps: number; tokens: number; delay_ms: number },
 ): Promise<void> {
   await page.getByRole('textbox', { name: 'Name' }).fill(name)
-  const runtime = page.getByLabel('Runtime', { exact: true })
-  if ((await runtime.evaluate((element) => element.tagName)) === 'SELECT') {
-    await runtime.selectOption('synthetic')
-  } else {
-    await runtime.fill('synthetic')
-  }
-  const jsonEditor = page.getByRole('textbox', { name: 'Config (JSON object)' })
-  if (await jsonEditor.isVisible()) {
-    await jsonEditor.fill(JSON.stringify({ ...config, fail_at: null }))
-  } else {
-    await page.getByRole('spinbutton', { name: 'Steps' }).fill(String(config.steps))
-    await page.getByRole('spinbutton', { name: 'Tokens' }).fill(String(config.tokens))
-    await page.getByRole('spinbutton', { name: 'Delay ms' }).fill(String(config.delay_ms))
-  }
+  await page.getByRole('combobox', { name: 'Runtime' }).selectOption('synthetic')
+  await page.getByRole('spinbutton', { name: 'Steps' }).fill(String(config.steps))
+  await page.getByRole('spinbutton', { name: 'Tokens' }).fill(String(config.tokens))
+  await page.getByRole('spinbutton', { name: 'Delay ms' }).fill(String(config.delay_ms))
 }
 
 /** The live log section of the page and the numbers it exposes for checks. */

@@ -15,7 +15,7 @@ async function setUp(page: Page, baseURL: string | undefined) {
 
 async function createAgent(page: Page, name: string, config: { steps: number; tokens: number; delay_ms: number }) {
   await page.getByRole('link', { name: 'New agent' }).click()
-  await expect(page.getByRole('spinbutton', { name: 'Steps' })).toBeVisible()
+  await expect(page.getByRole('combobox', { name: 'Runtime' })).toBeVisible()
   await fillAgentForm(page, name, config)
   await page.getByRole('button', { name: 'Create agent' }).click()
   await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible()
@@ -105,13 +105,24 @@ test('a dropped socket mid-run ends with every event exactly once', async ({ pag
   expect(await log.lastSeq()).toBe(backend.lastSeq(id))
 })
 
-test('documents say they are not available yet', async ({ page, baseURL }) => {
+test('upload a document, see it indexed, delete it', async ({ page, baseURL }) => {
   await setUp(page, baseURL)
   await logIn(page, 'smoke', 'smoke-pass')
   await createAgent(page, 'Reader', { steps: 1, tokens: 1, delay_ms: 0 })
   await page.getByRole('link', { name: 'Documents' }).click()
-  await expect(page.getByText('Knowledge documents are not available yet.')).toBeVisible()
+  await expect(page.getByText('No documents yet.')).toBeVisible()
+  await page.getByLabel('File (text, Markdown or PDF)').setInputFiles({
+    name: 'harbour.md',
+    mimeType: 'text/markdown',
+    buffer: Buffer.from('# Harbour\n\nThe lamp is cleaned on Tuesdays.\n'),
+  })
+  await page.getByRole('button', { name: 'Upload' }).click()
+  const row = page.getByRole('row', { name: /harbour\.md/ })
+  await expect(row.getByRole('cell', { name: 'Ready' })).toBeVisible()
   await shot(page, 'smoke-documents')
+  await row.getByRole('button', { name: 'Delete' }).click()
+  await row.getByRole('button', { name: 'Yes, delete' }).click()
+  await expect(page.getByText('No documents yet.')).toBeVisible()
 })
 
 test('the agent page fits a phone screen', async ({ page, baseURL }) => {

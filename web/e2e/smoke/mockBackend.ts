@@ -5,6 +5,7 @@
  * Executions run the synthetic script on timers. Nothing leaves the browser.
  */
 import type { Page, Route, WebSocketRoute } from '@playwright/test'
+import type { Execution as ApiExecution, KnowledgeDocument, Runtime } from '../../src/api/types'
 
 type Json = Record<string, unknown>
 type Event = Json & { seq: number; execution_id: string }
@@ -21,12 +22,20 @@ const SCHEMA = {
   },
 }
 
-interface Execution extends Json {
-  id: string
-  agent: string
-  status: string
-  last_seq: number
-}
+const RUNTIMES: Runtime[] = [
+  {
+    name: 'synthetic',
+    description: 'Deterministic load generator.',
+    config_schema: SCHEMA,
+    input_schema: { type: 'object', description: 'Anything: the result echoes it as input.' },
+    input_example: { prompt: 'hello' },
+  },
+]
+
+/** Objects as the generated schema types them, so the mock cannot drift from the API. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] }
+type Execution = Writable<ApiExecution>
+type StoredDocument = Writable<KnowledgeDocument> & { listed: number }
 
 export class MockBackend {
   loggedIn = false
@@ -36,6 +45,7 @@ export class MockBackend {
   replayOverlap = 3
   private agents: Json[] = []
   private executions: Execution[] = []
+  private documents: StoredDocument[] = []
   private events = new Map<string, Event[]>()
   private stopRequested = new Set<string>()
   private sockets = new Map<WebSocketRoute, Set<string>>()
@@ -83,7 +93,8 @@ export class MockBackend {
     const url = new URL(request.url())
     const method = request.method()
     const path = url.pathname
-    const body = request.postData() ? (JSON.parse(request.postData()!) as Json) : {}
+    const isJson = (request.headers()['content-type'] ?? '').includes('application/json')
+    const body = isJson && request.postData() ? (JSON.parse(request.postData()!) as Json) : {}
     const reply = (status: number, data?: unknown) =>
       route.fulfill({ status, contentType: 'application/json', body: data === undefined ? '' : JSON.stringify(data) })
 
@@ -104,9 +115,7 @@ export class MockBackend {
       this.loggedIn = false
       return reply(204)
     }
-    if (path === '/api/runtimes/') {
-      return reply(200, [{ name: 'synthetic', description: 'Deterministic load generator.', config_schema: SCHEMA }])
-    }
+    if (path === '/api/runtimes/') return reply(200, RUNTIMES)
     if (path === '/api/agents/' && method === 'GET') return reply(200, this.page_(this.agents.map((a) => this.withLatest(a))))
     if (path === '/api/agents/' && method === 'POST') {
       if (!body.name) return reply(400, { name: ['This field is required.'] })
@@ -132,7 +141,8 @@ export class MockBackend {
       if (!agent) return reply(404, { detail: 'Not found.' })
       return reply(201, this.start(agent, (body.input_data as Json) ?? {}))
     }
-    if (path.match(/^\/api\/agents\/[^/]+\/documents\/$/)) return reply(404, { detail: 'Not found.' })
+    match = path.match(/^\/api\/agents\/([^/]+)\/documents\/(?:([^/]+)\/)?$/)
+    if (match) return this.handleDocuments(route, match[1]!, match[2], reply)
     if (path === '/api/executions/') {
       const agent = url.searchParams.get('agent')
       return reply(200, this.page_(this.executions.filter((e) => !agent || e.agent === agent)))
@@ -143,7 +153,7 @@ export class MockBackend {
       if (!execution) return reply(404, { detail: 'Not found.' })
       if (match[2] === 'stop/') {
         this.stopRequested.add(execution.id)
-        return reply(202, { status: 'stop requested' })
+        return reply(202, { ...execution, last_seq: this.lastSeq(execution.id) })
       }
       if (match[2] === 'events/') {
         const after = Number(url.searchParams.get('after_seq') ?? 0)
@@ -152,6 +162,41 @@ export class MockBackend {
       return reply(200, { ...execution, last_seq: this.lastSeq(execution.id) })
     }
     return reply(404, { detail: 'Not found.' })
+  }
+
+  /** Documents: an upload is `pending`, then `ready` once the page has listed it twice (indexing). */
+  private handleDocuments(route: Route, agentId: string, documentId: string | undefined, reply: (status: number, data?: unknown) => Promise<void>) {
+    const request = route.request()
+    if (request.method() === 'POST') {
+      const file = request.postDataBuffer()?.toString('latin1') ?? ''
+      const filename = /filename="([^"]+)"/.exec(file)?.[1] ?? 'upload'
+      const now = new Date().toISOString()
+      const doc: StoredDocument = {
+        id: this.id('d'),
+        agent: agentId,
+        filename,
+        content_type: 'text/markdown',
+        size: file.length,
+        status: 'pending',
+        error_message: '',
+        chunks: 0,
+        created_at: now,
+        updated_at: now,
+        listed: 0,
+      }
+      this.documents.unshift(doc)
+      return reply(201, { ...doc, listed: undefined })
+    }
+    if (request.method() === 'DELETE') {
+      this.documents = this.documents.filter((doc) => doc.id !== documentId)
+      return reply(204)
+    }
+    const mine = this.documents.filter((doc) => doc.agent === agentId)
+    for (const doc of mine) {
+      doc.listed += 1
+      if (doc.listed >= 2) Object.assign(doc, { status: 'ready', chunks: 1 })
+    }
+    return reply(200, this.page_(mine.map((doc) => ({ ...doc, listed: undefined }))))
   }
 
   private page_(results: unknown[]) {
@@ -173,6 +218,7 @@ export class MockBackend {
       input_data: input,
       output_data: null,
       error_message: '',
+      error_code: '',
       created_at: new Date().toISOString(),
       started_at: null,
       completed_at: null,
@@ -210,7 +256,7 @@ export class MockBackend {
     this.finish(execution, 'completed', { type: 'execution_completed', output: execution.output_data })
   }
 
-  private finish(execution: Execution, status: string, event: Json) {
+  private finish(execution: Execution, status: Execution['status'], event: Json) {
     execution.status = status
     execution.completed_at = new Date().toISOString()
     this.emit(execution, event)

@@ -83,16 +83,16 @@ export const api = {
 
   async listDocuments(agentId: Uuid): Promise<KnowledgeDocument[]> {
     const page = await unwrap(
-      client.GET('/api/agents/{agent_pk}/documents/', {
-        params: { path: { agent_pk: agentId }, query: { page_size: 100 } },
+      client.GET('/api/agents/{agent_id}/documents/', {
+        params: { path: { agent_id: agentId }, query: { page_size: 100 } },
       }),
     )
     return page.results
   },
   uploadDocument: (agentId: Uuid, file: File): Promise<KnowledgeDocument> =>
     unwrap(
-      client.POST('/api/agents/{agent_pk}/documents/', {
-        params: { path: { agent_pk: agentId } },
+      client.POST('/api/agents/{agent_id}/documents/', {
+        params: { path: { agent_id: agentId } },
         // The schema types a binary field as a string; what is sent is the File, as multipart.
         body: { file: file as unknown as string },
         bodySerializer: (body) => {
@@ -104,8 +104,8 @@ export const api = {
     ),
   deleteDocument: (agentId: Uuid, documentId: Uuid): Promise<void> =>
     unwrap(
-      client.DELETE('/api/agents/{agent_pk}/documents/{id}/', {
-        params: { path: { agent_pk: agentId, id: documentId } },
+      client.DELETE('/api/agents/{agent_id}/documents/{id}/', {
+        params: { path: { agent_id: agentId, id: documentId } },
       }),
     ),
 }

@@ -20,7 +20,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/agents/{agent_pk}/documents/": {
+    "/api/agents/{agent_id}/documents/": {
         parameters: {
             query?: never;
             header?: never;
@@ -38,7 +38,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/agents/{agent_pk}/documents/{id}/": {
+    "/api/agents/{agent_id}/documents/{id}/": {
         parameters: {
             query?: never;
             header?: never;
@@ -147,6 +147,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description An API token for a username and password (anonymous: it is how a client gets credentials). */
         post: operations["auth_token_create"];
         delete?: never;
         options?: never;
@@ -162,6 +163,26 @@ export interface paths {
             cookie?: never;
         };
         get: operations["executions_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/executions/{id}/stream/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow an execution as server-sent events
+         * @description Each frame is `event: <message type>`, `id: <seq>`, `data: <the WebSocket message as JSON>`. Resume with the `Last-Event-ID` header or `?after_seq=`; `: ping` comments keep an idle stream open; the stream ends after the execution's terminal event.
+         */
+        get: operations["executions_stream"];
         put?: never;
         post?: never;
         delete?: never;
@@ -269,9 +290,6 @@ export interface components {
          * @enum {string}
          */
         AgentStatusEnum: "active" | "inactive";
-        AuthToken: {
-            readonly token: string;
-        };
         AuthTokenRequest: {
             username: string;
             password: string;
@@ -304,6 +322,12 @@ export interface components {
         DocumentUploadRequest: {
             /** Format: binary */
             file: string;
+        };
+        Error: {
+            /** @description What went wrong, for people. */
+            detail: string;
+            /** @description A stable machine-readable identifier. */
+            code?: string;
         };
         /** @description The documented shape of an event (REST list item and WebSocket message). */
         Event: {
@@ -386,6 +410,10 @@ export interface components {
          * @enum {string}
          */
         ExecutionStatusEnum: "pending" | "running" | "completed" | "failed" | "stopped";
+        /** @description Field errors: each offending field (or non_field_errors) with its messages. */
+        FieldErrors: {
+            [key: string]: string[];
+        };
         LatestExecution: {
             /** Format: uuid */
             id: string;
@@ -454,9 +482,21 @@ export interface components {
         Runtime: {
             name: string;
             description: string;
+            /** @description JSON schema of the agent's config. */
             config_schema: {
                 [key: string]: unknown;
             };
+            /** @description JSON schema of an execution's input_data. */
+            input_schema: {
+                [key: string]: unknown;
+            };
+            /** @description An input_data this runtime runs with. */
+            input_example: {
+                [key: string]: unknown;
+            };
+        };
+        Token: {
+            readonly token: string;
         };
         /**
          * @description * `execution_started` - execution_started
@@ -509,6 +549,24 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedAgentList"];
                 };
             };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     agents_create: {
@@ -521,8 +579,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AgentRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["AgentRequest"];
-                "multipart/form-data": components["schemas"]["AgentRequest"];
             };
         };
         responses: {
@@ -532,6 +588,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Agent"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -546,7 +620,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                agent_pk: string;
+                agent_id: string;
             };
             cookie?: never;
         };
@@ -560,6 +634,24 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedDocumentList"];
                 };
             };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     agents_documents_create: {
@@ -567,7 +659,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                agent_pk: string;
+                agent_id: string;
             };
             cookie?: never;
         };
@@ -585,6 +677,33 @@ export interface operations {
                     "application/json": components["schemas"]["Document"];
                 };
             };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     agents_documents_retrieve: {
@@ -592,7 +711,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                agent_pk: string;
+                agent_id: string;
                 id: string;
             };
             cookie?: never;
@@ -607,6 +726,24 @@ export interface operations {
                     "application/json": components["schemas"]["Document"];
                 };
             };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     agents_documents_destroy: {
@@ -614,7 +751,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                agent_pk: string;
+                agent_id: string;
                 id: string;
             };
             cookie?: never;
@@ -627,6 +764,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -650,6 +805,24 @@ export interface operations {
                     "application/json": components["schemas"]["Agent"];
                 };
             };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     agents_update: {
@@ -665,8 +838,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AgentRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["AgentRequest"];
-                "multipart/form-data": components["schemas"]["AgentRequest"];
             };
         };
         responses: {
@@ -676,6 +847,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Agent"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -699,6 +897,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     agents_partial_update: {
@@ -714,8 +930,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedAgentRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedAgentRequest"];
-                "multipart/form-data": components["schemas"]["PatchedAgentRequest"];
             };
         };
         responses: {
@@ -725,6 +939,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Agent"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -742,8 +983,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["ExecutionCreateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ExecutionCreateRequest"];
-                "multipart/form-data": components["schemas"]["ExecutionCreateRequest"];
             };
         };
         responses: {
@@ -753,6 +992,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The agent is inactive. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
                 };
             };
         };
@@ -767,8 +1042,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LoginRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["LoginRequest"];
-                "multipart/form-data": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
@@ -778,6 +1051,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
                 };
             };
         };
@@ -798,6 +1080,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_me_retrieve: {
@@ -817,6 +1117,15 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_token_create: {
@@ -828,8 +1137,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/x-www-form-urlencoded": components["schemas"]["AuthTokenRequest"];
-                "multipart/form-data": components["schemas"]["AuthTokenRequest"];
                 "application/json": components["schemas"]["AuthTokenRequest"];
             };
         };
@@ -839,7 +1146,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuthToken"];
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
                 };
             };
         };
@@ -875,6 +1191,78 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedExecutionList"];
                 };
             };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    executions_stream: {
+        parameters: {
+            query?: {
+                /** @description Only events with a greater seq (default 0). */
+                after_seq?: number;
+            };
+            header?: {
+                /** @description The last seq received; wins over after_seq. */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     executions_retrieve: {
@@ -895,6 +1283,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -924,6 +1330,33 @@ export interface operations {
                     "application/json": components["schemas"]["EventPage"];
                 };
             };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     executions_stop_create: {
@@ -946,6 +1379,33 @@ export interface operations {
                     "application/json": components["schemas"]["Execution"];
                 };
             };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     runtimes_list: {
@@ -963,6 +1423,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Runtime"][];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -34,17 +34,12 @@ export type ExecutionPage = Schemas['PaginatedExecutionList']
 export type KnowledgeDocument = Schemas['Document']
 export type DocumentStatus = Schemas['DocumentStatusEnum']
 
-/** Fields of `extra` that `T` does not have yet, as optional ones. */
-type Missing<T, Extra> = { [K in Exclude<keyof Extra, keyof T>]?: Extra[K] }
-
 /**
- * A runtime of the catalog (GET /api/runtimes/). `input_schema` (a JSON
- * Schema of input_data) and `input_example` (a valid input) are being added
- * to the schema; until schema.d.ts has them they are optional here, and once
- * it does the generated types win (Missing<> adds nothing then).
+ * A runtime of the catalog (GET /api/runtimes/): its config_schema and
+ * input_schema (JSON Schemas of an agent's config and of an execution's
+ * input_data) and an input_example it runs with.
  */
-export type Runtime = Schemas['Runtime'] &
-  Missing<Schemas['Runtime'], { input_schema: { [key: string]: unknown } | null; input_example: unknown }>
+export type Runtime = Schemas['Runtime']
 
 const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'stopped']
 

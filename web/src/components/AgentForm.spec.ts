@@ -20,6 +20,8 @@ const synthetic: Runtime = {
       fail_at: { type: ['integer', 'null'], minimum: 1, default: null },
     },
   },
+  input_schema: { type: 'object' },
+  input_example: { prompt: 'hello' },
 }
 
 function agent(overrides: Partial<Agent> = {}): Agent {
@@ -40,7 +42,7 @@ function acceptSaves() {
 
 function renderForm(props: Record<string, unknown>) {
   return render(AgentForm, {
-    props: { agent: null, runtimes: [synthetic], runtimesAvailable: true, ...props },
+    props: { agent: null, runtimes: [synthetic], ...props },
     global: { plugins: [createPinia()] },
   })
 }
@@ -108,15 +110,27 @@ describe('AgentForm', () => {
     expect(await screen.findByText('Unknown option: speed.')).toBeInTheDocument()
   })
 
-  it('falls back to a validated JSON editor when runtimes are not available', async () => {
+  it('edits the config as validated JSON when the runtime names no options', async () => {
     const sent = acceptSaves()
-    renderForm({ runtimes: [], runtimesAvailable: false })
-    expect(screen.getByRole('textbox', { name: 'Runtime' })).toHaveValue('synthetic')
+    const echo: Runtime = {
+      name: 'echo',
+      description: 'Says it back.',
+      config_schema: { type: 'object' },
+      input_schema: { type: 'object' },
+      input_example: {},
+    }
+    renderForm({ runtimes: [echo, synthetic] })
+    expect(screen.getByRole('combobox', { name: 'Runtime' })).toHaveValue('echo')
+    expect(screen.queryByRole('spinbutton')).not.toBeInTheDocument()
     const config = screen.getByRole('textbox', { name: 'Config (JSON object)' })
+    expect(config).toHaveValue('{}')
     await fireEvent.update(screen.getByRole('textbox', { name: 'Name' }), 'Writer')
     await fireEvent.update(config, '{"steps": 3,,}')
     await fireEvent.click(screen.getByRole('button', { name: 'Create agent' }))
     expect(sent).toEqual([])
     expect(config).toHaveAccessibleDescription(/not valid JSON/)
+    await fireEvent.update(config, '{"voice": "calm"}')
+    await fireEvent.click(screen.getByRole('button', { name: 'Create agent' }))
+    await waitFor(() => expect(sent).toMatchObject([{ runtime: 'echo', config: { voice: 'calm' } }]))
   })
 })

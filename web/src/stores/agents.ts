@@ -11,9 +11,8 @@ export const useAgentsStore = defineStore('agents', () => {
   const page = ref(null) as Ref<AgentPage | null>
   const pageNumber = ref(1)
   const byId = ref({}) as Ref<Record<Uuid, Agent>>
-  /** null until asked; [] with runtimesAvailable false when /api/runtimes/ is missing. */
+  /** The runtime catalog; null until asked. */
   const runtimes = ref(null) as Ref<Runtime[] | null>
-  const runtimesAvailable = ref<boolean | null>(null)
 
   function remember(agent: Agent): Agent {
     byId.value[agent.id] = agent
@@ -49,17 +48,14 @@ export const useAgentsStore = defineStore('agents', () => {
     }
   }
 
-  /** Loads runtimes once. Any failure (404 until the backend has it) means: edit config as JSON. */
+  /** Loads the runtime catalog once per page load; it changes only with a deployment. */
   async function fetchRuntimes(): Promise<Runtime[]> {
-    if (runtimes.value !== null) return runtimes.value
-    try {
-      runtimes.value = await api.runtimes()
-      runtimesAvailable.value = true
-    } catch {
-      runtimes.value = []
-      runtimesAvailable.value = false
-    }
+    runtimes.value ??= await api.runtimes()
     return runtimes.value
+  }
+
+  function runtimeNamed(name: string | undefined): Runtime | undefined {
+    return runtimes.value?.find((runtime) => runtime.name === name)
   }
 
   return {
@@ -67,12 +63,12 @@ export const useAgentsStore = defineStore('agents', () => {
     pageNumber,
     byId,
     runtimes,
-    runtimesAvailable,
     fetchPage,
     fetchAgent,
     createAgent,
     updateAgent,
     deleteAgent,
     fetchRuntimes,
+    runtimeNamed,
   }
 })
