@@ -20,6 +20,13 @@ describe('ConnectionIndicator', () => {
     expect(screen.getByRole('status')).toHaveTextContent('Next try in 3 s.')
   })
 
+  it("repeats the server's complaint about a frame", () => {
+    render(ConnectionIndicator, { props: { state: 'connected', serverError: 'Unknown action.' } })
+    expect(screen.getByRole('status', { name: 'Live updates: Connected' })).toHaveTextContent(
+      'The server said: Unknown action.',
+    )
+  })
+
   it('tells why it is offline for good', () => {
     render(ConnectionIndicator, { props: { state: 'offline', detail: { reason: 'Not logged in.' } } })
     expect(screen.getByRole('status')).toHaveTextContent('Not logged in.')

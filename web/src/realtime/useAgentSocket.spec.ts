@@ -2,7 +2,6 @@ import { http, HttpResponse } from 'msw'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { effectScope, ref } from 'vue'
-import { useConnectionStore } from '@/stores/connection'
 import { useExecutionsStore } from '@/stores/executions'
 import { AGENT_ID, ev, EXEC_ID, execution } from '@/test-utils/events'
 import { createFakeSocket, FakeSocket } from '@/test-utils/fakeSocket'
@@ -29,15 +28,26 @@ afterEach(() => {
 })
 
 describe('useAgentSocket', () => {
-  it('connects to the agent socket and reports the state to the connection store', () => {
-    const { scope } = setup()
-    const connection = useConnectionStore()
+  it('connects to the agent socket and returns the state of the connection', () => {
+    const { socket, scope } = setup()
     expect(FakeSocket.last.url).toMatch(new RegExp(`/ws/agents/${AGENT_ID}/$`))
-    expect(connection.state).toBe('connecting')
+    expect(socket.connection.state).toBe('connecting')
     FakeSocket.last.open()
-    expect(connection.state).toBe('connected')
+    expect(socket.connection.state).toBe('connected')
+    FakeSocket.last.serverClose(1006)
+    expect(socket.connection).toMatchObject({ state: 'reconnecting', detail: { closeCode: 1006 } })
+    vi.advanceTimersByTime(1)
+    expect(FakeSocket.instances).toHaveLength(2)
     scope.stop()
     expect(FakeSocket.last.closedWith).toBe(1000)
+  })
+
+  it("keeps the state of each page's socket apart", () => {
+    const first = setup()
+    const second = setup()
+    FakeSocket.instances[0]!.open()
+    expect(first.socket.connection.state).toBe('connected')
+    expect(second.socket.connection.state).toBe('connecting')
   })
 
   it('resubscribes from the last applied seq when an event arrives after a gap', () => {
@@ -109,9 +119,9 @@ describe('useAgentSocket', () => {
   })
 
   it('keeps the server error message for display', () => {
-    setup()
+    const { socket } = setup()
     FakeSocket.last.open()
     FakeSocket.last.receive({ type: 'error', message: 'Unknown action.', code: 'unknown_action' })
-    expect(useConnectionStore().lastServerError).toBe('Unknown action.')
+    expect(socket.connection.lastServerError).toBe('Unknown action.')
   })
 })

@@ -1,23 +1,32 @@
 /**
- * useAgentSocket: one AgentSocket per agent page, wired to the stores.
+ * useAgentSocket: one AgentSocket per agent page, wired to the executions store.
  *
- * Events go to the executions store's applyEvent(); a gap makes the socket
- * resubscribe from the last applied seq (the server replays the missing
- * range); a finished execution is unwatched. The socket is closed when the
- * component that uses it unmounts.
+ * Events go to the store's applyEvent(); a gap makes the socket resubscribe
+ * from the last applied seq (the server replays the missing range); a
+ * finished execution is unwatched. The socket is closed when the component
+ * that uses it unmounts.
+ *
+ * The state of the connection belongs to this socket, so it is returned here
+ * (for the page's ConnectionIndicator) rather than kept in a global store.
  */
-import { getCurrentScope, onScopeDispose, watch as watchRef, type Ref } from 'vue'
+import { getCurrentScope, onScopeDispose, reactive, readonly, watch as watchRef, type Ref } from 'vue'
 import type { Uuid } from '@/api/types'
-import { useConnectionStore } from '@/stores/connection'
 import { useExecutionsStore } from '@/stores/executions'
-import { AgentSocket, agentSocketUrl, type AgentSocketOptions } from './agentSocket'
+import { AgentSocket, agentSocketUrl, type AgentSocketOptions, type ConnectionState, type StateDetail } from './agentSocket'
 import { isExecutionEvent, type ServerMessage } from './frames'
 
 export type SocketOverrides = Partial<Omit<AgentSocketOptions, 'url' | 'lastSeq' | 'onMessage' | 'onStateChange'>>
 
+export interface SocketConnection {
+  state: ConnectionState
+  detail: StateDetail
+  /** The last `{"type": "error"}` frame from the server, in its words. */
+  lastServerError: string | null
+}
+
 export function useAgentSocket(agentId: Ref<Uuid | null>, overrides: SocketOverrides = {}) {
   const executions = useExecutionsStore()
-  const connection = useConnectionStore()
+  const connection = reactive<SocketConnection>({ state: 'idle', detail: {}, lastServerError: null })
   let socket: AgentSocket | null = null
   /** Executions to watch, kept across a change of agent or a socket not yet made. */
   const wanted = new Set<Uuid>()
@@ -42,7 +51,7 @@ export function useAgentSocket(agentId: Ref<Uuid | null>, overrides: SocketOverr
         void executions.fetchHistory(agent, 1).catch(() => undefined)
       }
     } else if (message.type === 'error') {
-      connection.reportServerError(message.message)
+      connection.lastServerError = message.message
     }
   }
 
@@ -55,7 +64,10 @@ export function useAgentSocket(agentId: Ref<Uuid | null>, overrides: SocketOverr
       url: agentSocketUrl(id),
       lastSeq: (executionId) => executions.lastSeq(executionId),
       onMessage: handleMessage,
-      onStateChange: (state, detail) => connection.setState(state, detail),
+      onStateChange: (state, detail) => {
+        connection.state = state
+        connection.detail = detail
+      },
       isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false),
       ...overrides,
     })
@@ -95,13 +107,13 @@ export function useAgentSocket(agentId: Ref<Uuid | null>, overrides: SocketOverr
       stop()
       window.removeEventListener('online', onOnline)
       close()
-      connection.setState('idle')
     })
   }
 
   return {
     watch,
     unwatch,
+    connection: readonly(connection),
     /** For tests and diagnostics. */
     get socket() {
       return socket

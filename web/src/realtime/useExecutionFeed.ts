@@ -6,7 +6,6 @@
  */
 import { onScopeDispose, type Ref } from 'vue'
 import type { Uuid } from '@/api/types'
-import { useConnectionStore } from '@/stores/connection'
 import { useExecutionsStore } from '@/stores/executions'
 import { useAgentSocket, type SocketOverrides } from './useAgentSocket'
 
@@ -17,7 +16,6 @@ export interface FeedOptions {
 
 export function useExecutionFeed(agentId: Ref<Uuid | null>, options: FeedOptions = {}) {
   const executions = useExecutionsStore()
-  const connection = useConnectionStore()
   const socket = useAgentSocket(agentId, options.socket)
   const followed = new Set<Uuid>()
   const loading = new Set<Uuid>()
@@ -47,7 +45,7 @@ export function useExecutionFeed(agentId: Ref<Uuid | null>, options: FeedOptions
   }
 
   const timer = setInterval(() => {
-    if (connection.state === 'connected') return
+    if (socket.connection.state === 'connected') return
     for (const id of followed) {
       if (executions.isFinished(id)) followed.delete(id)
       else void refresh(id).catch(() => undefined)
@@ -55,5 +53,5 @@ export function useExecutionFeed(agentId: Ref<Uuid | null>, options: FeedOptions
   }, options.pollMs ?? 2_000)
   onScopeDispose(() => clearInterval(timer))
 
-  return { follow, unfollow }
+  return { follow, unfollow, connection: socket.connection }
 }
