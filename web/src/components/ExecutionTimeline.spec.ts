@@ -1,7 +1,15 @@
 import { render, screen } from '@testing-library/vue'
 import { describe, expect, it } from 'vitest'
+import { applyEvent, createLiveLog } from '@/lib/liveLog'
+import type { ExecutionEvent } from '@/realtime/frames'
 import { ev } from '@/test-utils/events'
 import ExecutionTimeline from './ExecutionTimeline.vue'
+
+function logOf(events: ExecutionEvent[]) {
+  const log = createLiveLog('e')
+  events.forEach((event) => applyEvent(log, event))
+  return log
+}
 
 describe('ExecutionTimeline', () => {
   it('draws one bar per stage, step, tool call and token run, sized by duration', () => {
@@ -14,7 +22,7 @@ describe('ExecutionTimeline', () => {
       ev.token(6, 'b', { ms: 1000 }),
       ev.completed(7, null, { ms: 1000 }),
     ]
-    render(ExecutionTimeline, { props: { events, running: false } })
+    render(ExecutionTimeline, { props: { log: logOf(events), running: false } })
     const figure = screen.getByRole('figure', { name: '1.00 s in total' })
     const rows = figure.querySelectorAll('li')
     expect([...rows].map((row) => row.querySelector('.label')!.textContent!.trim())).toEqual([
@@ -29,7 +37,7 @@ describe('ExecutionTimeline', () => {
   })
 
   it('says so when there is nothing to draw', () => {
-    render(ExecutionTimeline, { props: { events: [], running: false } })
+    render(ExecutionTimeline, { props: { log: logOf([]), running: false } })
     expect(screen.getByText('No events to draw a timeline from yet.')).toBeInTheDocument()
   })
 })

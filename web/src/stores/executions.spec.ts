@@ -1,6 +1,7 @@
 import { http, HttpResponse } from 'msw'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { effect, isProxy } from 'vue'
 import { AGENT_ID, ev, EXEC_ID, execution } from '@/test-utils/events'
 import { paginated, server } from '@/test-utils/server'
 import { furtherStatus, useExecutionsStore } from './executions'
@@ -17,6 +18,30 @@ describe('executions store', () => {
     }
     expect(store.logs[EXEC_ID]!.text).toBe('ab')
     expect(store.lastSeq(EXEC_ID)).toBe(3)
+  })
+
+  it('keeps live logs out of deep reactivity and publishes a new log per applied event', () => {
+    const store = useExecutionsStore()
+    store.applyEvent(ev.started(1))
+    const before = store.logs[EXEC_ID]!
+    expect(isProxy(before)).toBe(false)
+    expect(isProxy(before.events)).toBe(false)
+    expect(isProxy(before.events[0])).toBe(false)
+
+    let seen = 0
+    effect(() => {
+      void store.logs[EXEC_ID]
+      seen += 1
+    })
+    store.applyEvent(ev.token(2, 'a'))
+    const after = store.logs[EXEC_ID]!
+    expect(after).not.toBe(before)
+    expect(after.text).toBe('a')
+    expect(seen).toBe(2)
+    // A duplicate changes nothing, so nothing is published.
+    store.applyEvent(ev.token(2, 'a'))
+    expect(store.logs[EXEC_ID]).toBe(after)
+    expect(seen).toBe(2)
   })
 
   it('reports a gap with the seq to resubscribe from', () => {

@@ -5,9 +5,16 @@
  * A log is filled from a REST snapshot first (loadEvents), then from
  * WebSocket events; both go through the one applyEvent(), which dedupes by
  * seq and reports gaps (see lib/liveLog.ts).
+ *
+ * A live log takes thousands of events, a token each, so it is not deeply
+ * reactive: the reducer works on a plain object kept out of Vue's sight, and
+ * after each applied event the store publishes a shallow copy of it
+ * (markRaw) under `logs[id]`. A token thus costs one small copy and one
+ * trigger of the readers of that one log, instead of a proxy per event.
+ * Execution records are replaced too, never edited in place.
  */
 import { defineStore } from 'pinia'
-import { ref, type Ref } from 'vue'
+import { markRaw, ref, shallowReactive, type Ref } from 'vue'
 import { api } from '@/api/client'
 import { isTerminal, type Execution, type ExecutionStatus, type JsonObject, type Uuid } from '@/api/types'
 import { applyEvent as applyToLog, createLiveLog, type ApplyResult, type LiveLog } from '@/lib/liveLog'
@@ -33,46 +40,65 @@ export function furtherStatus(a: ExecutionStatus | null | undefined, b: Executio
 }
 
 export const useExecutionsStore = defineStore('executions', () => {
+  /** Records by id; shallow, since a record is replaced whenever it changes. */
+  const executions = shallowReactive<Record<Uuid, Execution>>({})
+  /** The published (read-only) snapshot of each execution's live log. */
+  const logs = shallowReactive<Record<Uuid, LiveLog>>({})
   // Typed as Ref<T>: unwrapping the recursive JsonValue type is too deep for TS.
-  const executions = ref({}) as Ref<Record<Uuid, Execution>>
-  const logs = ref({}) as Ref<Record<Uuid, LiveLog>>
   const histories = ref({}) as Ref<Record<Uuid, History>>
+  /** The logs the reducer works on; never reactive, so applying an event tracks nothing. */
+  const working = new Map<Uuid, LiveLog>()
 
-  function logFor(id: Uuid): LiveLog {
-    let log = logs.value[id]
+  function workingLog(id: Uuid): LiveLog {
+    let log = working.get(id)
     if (!log) {
-      logs.value[id] = createLiveLog(id)
-      log = logs.value[id]!
+      log = createLiveLog(id)
+      working.set(id, log)
+      publish(log)
     }
     return log
   }
 
+  function publish(log: LiveLog): void {
+    logs[log.executionId] = markRaw({ ...log })
+  }
+
+  /** The log of an execution, made (empty) if there is none yet. */
+  function logFor(id: Uuid): LiveLog {
+    workingLog(id)
+    return logs[id]!
+  }
+
   function lastSeq(id: Uuid): number {
-    return logs.value[id]?.lastSeq ?? 0
+    return working.get(id)?.lastSeq ?? 0
   }
 
   function statusOf(id: Uuid): ExecutionStatus | null {
-    return furtherStatus(executions.value[id]?.status, logs.value[id]?.status)
+    return furtherStatus(executions[id]?.status, logs[id]?.status)
   }
 
   function upsertExecution(execution: Execution): Execution {
-    const known = executions.value[execution.id]
-    const status = furtherStatus(execution.status, logs.value[execution.id]?.status) ?? execution.status
-    executions.value[execution.id] = { ...known, ...execution, status }
-    return executions.value[execution.id]!
+    const known = executions[execution.id]
+    const status = furtherStatus(execution.status, working.get(execution.id)?.status) ?? execution.status
+    executions[execution.id] = { ...known, ...execution, status }
+    return executions[execution.id]!
   }
 
   /** The single entry point for events, from REST or WebSocket. */
   function applyEvent(event: ExecutionEvent): ApplyResult {
-    const result = applyToLog(logFor(event.execution_id), event)
-    if (result.status === 'applied') setStatus(event.execution_id, statusOf(event.execution_id))
+    const log = workingLog(event.execution_id)
+    const result = applyToLog(log, event)
+    if (result.status === 'applied') {
+      publish(log)
+      setStatus(event.execution_id, statusOf(event.execution_id))
+    }
     return result
   }
 
   /** Records are replaced, not edited: their fields are read-only, as the API sends them. */
   function setStatus(id: Uuid, status: ExecutionStatus | null): void {
-    const record = executions.value[id]
-    if (record && status && record.status !== status) executions.value[id] = { ...record, status }
+    const record = executions[id]
+    if (record && status && record.status !== status) executions[id] = { ...record, status }
   }
 
   /**
@@ -80,7 +106,7 @@ export const useExecutionsStore = defineStore('executions', () => {
    * execution this page does not know yet (e.g. started in another tab).
    */
   function noteStatus(id: Uuid, status: ExecutionStatus): boolean {
-    const record = executions.value[id]
+    const record = executions[id]
     if (!record) return false
     setStatus(id, furtherStatus(record.status, status))
     return true
