@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor } from '@testing-library/vue'
+import { fireEvent, screen, waitFor, within } from '@testing-library/vue'
 import { http, HttpResponse } from 'msw'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { KnowledgeDocument } from '@/api/types'
@@ -32,16 +32,29 @@ function openPage() {
 }
 
 describe('DocumentsView', () => {
-  it('lists documents with their status', async () => {
+  it('lists documents with their status and the passages indexed from them', async () => {
     server.use(
       http.get(`/api/agents/${AGENT_ID}/documents/`, () =>
-        HttpResponse.json(paginated([document_({ status: 'failed', error_message: 'Empty file.', chunks: 0 })])),
+        HttpResponse.json(
+          paginated([
+            document_({ status: 'failed', error_message: 'Empty file.', chunks: 0 }),
+            document_({ id: 'd2', filename: 'guide.md', status: 'ready', chunks: 12 }),
+          ]),
+        ),
       ),
     )
     await openPage()
-    expect(await screen.findByRole('cell', { name: 'notes.md' })).toBeInTheDocument()
-    expect(screen.getByText(/Failed/)).toHaveTextContent('Failed: Empty file.')
-    expect(screen.getByLabelText('File (text, Markdown or PDF)')).toBeInTheDocument()
+    expect(await screen.findByRole('row', { name: /notes\.md/ })).toHaveTextContent('Failed: Empty file.')
+    const ready = screen.getByRole('row', { name: /guide\.md/ })
+    expect(within(ready).getByRole('cell', { name: 'Ready' })).toBeInTheDocument()
+    expect(within(ready).getByRole('cell', { name: '12' })).toBeInTheDocument()
+  })
+
+  it('asks for a file before uploading anything', async () => {
+    server.use(http.get(`/api/agents/${AGENT_ID}/documents/`, () => HttpResponse.json(paginated([]))))
+    await openPage()
+    await fireEvent.click(await screen.findByRole('button', { name: 'Upload' }))
+    expect(screen.getByLabelText('File (text, Markdown or PDF)')).toHaveAccessibleDescription('Choose a file to upload.')
   })
 
   it('uploads a file and deletes it again', async () => {

@@ -31,6 +31,24 @@ describe('LoginView', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('Unable to log in with provided credentials.')
   })
 
+  it('says so when the server cannot be reached, and sends again on the next try', async () => {
+    let attempts = 0
+    server.use(
+      http.post('/api/auth/login/', () => {
+        attempts += 1
+        return attempts === 1
+          ? HttpResponse.error()
+          : HttpResponse.json({ non_field_errors: ['Unable to log in with provided credentials.'] }, { status: 400 })
+      }),
+    )
+    await renderView(LoginView, { path: '/login', loggedIn: false })
+    await fill('ada', 'secret')
+    expect(await screen.findByRole('alert')).toHaveTextContent(/cannot reach the server/i)
+    await fireEvent.click(screen.getByRole('button', { name: 'Log in' }))
+    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('Unable to log in'))
+    expect(attempts).toBe(2)
+  })
+
   it('shows field errors next to their fields', async () => {
     server.use(
       http.post('/api/auth/login/', () =>
