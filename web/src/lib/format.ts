@@ -31,6 +31,23 @@ export function formatDuration(ms: number): string {
   return `${minutes} min ${seconds} s`
 }
 
+/**
+ * How long an execution ran: until completed_at, or until `now` while it
+ * runs; '-' before it started (or when a finished one's end is not known).
+ */
+export function executionDuration(
+  execution: { status: ExecutionStatus; started_at: string | null; completed_at: string | null },
+  now: number,
+): string {
+  if (!execution.started_at) return '-'
+  const started = Date.parse(execution.started_at)
+  let end: number
+  if (execution.completed_at) end = Date.parse(execution.completed_at)
+  else if (execution.status === 'pending' || execution.status === 'running') end = now
+  else return '-'
+  return formatDuration(Math.max(0, end - started))
+}
+
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '-'
   const date = new Date(iso)

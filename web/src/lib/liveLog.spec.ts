@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { ev } from '@/test-utils/events'
+import { at, ev } from '@/test-utils/events'
 import { applyEvent, createLiveLog, hasGap } from './liveLog'
 
 describe('live log reducer', () => {
@@ -89,6 +89,15 @@ describe('live log reducer', () => {
     applyEvent(log, ev.token(2, 'x'))
     applyEvent(log, terminal)
     expect(log.status).toBe(status)
+  })
+
+  it('notes when the execution started and ended', () => {
+    const log = createLiveLog('e')
+    applyEvent(log, ev.started(1, { ms: 100 }))
+    applyEvent(log, ev.token(2, 'x', { ms: 200 }))
+    expect(log).toMatchObject({ startedAt: at(100), endedAt: null })
+    applyEvent(log, ev.stopped(3, { ms: 900 }))
+    expect(log).toMatchObject({ startedAt: at(100), endedAt: at(900) })
   })
 
   it('keeps the output, the error and the stop message', () => {

@@ -10,7 +10,7 @@
  *     the gap is filled.
  * The result: every event applied exactly once, in order.
  */
-import type { ExecutionStatus, JsonObject, JsonValue, Uuid } from '@/api/types'
+import type { ExecutionStatus, IsoDateTime, JsonObject, JsonValue, Uuid } from '@/api/types'
 import type { ExecutionEvent, ProgressContent } from '@/realtime/frames'
 
 export type LogEntry =
@@ -27,6 +27,9 @@ export interface LiveLog {
   executionId: Uuid
   /** Status as the events tell it; null until the first event. */
   status: ExecutionStatus | null
+  /** Timestamps of execution_started and of the terminal event, as the events tell them. */
+  startedAt: IsoDateTime | null
+  endedAt: IsoDateTime | null
   /** The highest seq applied; every seq from 1 to here is applied exactly once. */
   lastSeq: number
   events: ExecutionEvent[]
@@ -57,6 +60,8 @@ export function createLiveLog(executionId: Uuid): LiveLog {
   return {
     executionId,
     status: null,
+    startedAt: null,
+    endedAt: null,
     lastSeq: 0,
     events: [],
     text: '',
@@ -101,20 +106,24 @@ function record(log: LiveLog, event: ExecutionEvent): void {
   switch (event.type) {
     case 'execution_started':
       if (log.status === null || log.status === 'pending') log.status = 'running'
+      log.startedAt = event.timestamp
       log.entries.push({ kind: 'started', ...at, input: event.input_data })
       break
     case 'execution_completed':
       log.status = 'completed'
+      log.endedAt = event.timestamp
       log.output = event.output
       log.entries.push({ kind: 'completed', ...at, output: event.output })
       break
     case 'execution_error':
       log.status = 'failed'
+      log.endedAt = event.timestamp
       log.error = { message: event.message, code: event.code }
       log.entries.push({ kind: 'error', ...at, message: event.message, code: event.code })
       break
     case 'execution_stopped':
       log.status = 'stopped'
+      log.endedAt = event.timestamp
       log.stopMessage = event.message
       log.entries.push({ kind: 'stopped', ...at, message: event.message })
       break

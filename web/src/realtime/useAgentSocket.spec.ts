@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { effectScope, ref } from 'vue'
 import { useExecutionsStore } from '@/stores/executions'
-import { AGENT_ID, ev, EXEC_ID, execution } from '@/test-utils/events'
+import { AGENT_ID, at, ev, EXEC_ID, execution } from '@/test-utils/events'
 import { createFakeSocket, FakeSocket } from '@/test-utils/fakeSocket'
 import { paginated, server } from '@/test-utils/server'
 import { useAgentSocket } from './useAgentSocket'
@@ -104,6 +104,7 @@ describe('useAgentSocket', () => {
     executions.upsertExecution(execution({ status: 'pending' }))
     const asked: Record<string, string>[] = []
     server.use(
+      http.get(`/api/executions/${EXEC_ID}/`, () => HttpResponse.json(execution({ status: 'running', started_at: at(50) }))),
       http.get('/api/executions/', ({ request }) => {
         asked.push(Object.fromEntries(new URL(request.url).searchParams))
         return HttpResponse.json(paginated([execution({ id: 'other', status: 'pending' })]))
@@ -112,6 +113,8 @@ describe('useAgentSocket', () => {
     FakeSocket.last.open()
     FakeSocket.last.receive({ type: 'execution_status', execution_id: EXEC_ID, status: 'running' })
     expect(executions.statusOf(EXEC_ID)).toBe('running')
+    // Not followed here, so its start time comes from REST.
+    await vi.waitFor(() => expect(executions.executions[EXEC_ID]!.started_at).toBe(at(50)))
     // One it does not know (started in another tab) refreshes the history.
     FakeSocket.last.receive({ type: 'execution_status', execution_id: 'other', status: 'pending' })
     await vi.waitFor(() => expect(executions.histories[AGENT_ID]?.ids).toEqual(['other']))

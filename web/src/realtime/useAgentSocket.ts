@@ -44,7 +44,10 @@ export function useAgentSocket(agentId: Ref<Uuid | null>, overrides: SocketOverr
     } else if (message.type === 'execution_created') {
       executions.upsertExecution(message.execution)
     } else if (message.type === 'execution_status') {
-      const known = executions.noteStatus(message.execution_id, message.status)
+      const id = message.execution_id
+      const known = executions.noteStatus(id, message.status)
+      // One this page shows but does not follow (a history row): its times come with the REST object.
+      if (known && !wanted.has(id)) void executions.fetchExecution(id).catch(() => undefined)
       // Started elsewhere (another tab, the API): show it in the first history page.
       const agent = agentId.value
       if (!known && agent && (executions.histories[agent]?.page ?? 1) === 1) {

@@ -2,7 +2,7 @@ import { http, HttpResponse } from 'msw'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { effect, isProxy } from 'vue'
-import { AGENT_ID, ev, EXEC_ID, execution } from '@/test-utils/events'
+import { AGENT_ID, at, ev, EXEC_ID, execution } from '@/test-utils/events'
 import { paginated, server } from '@/test-utils/server'
 import { furtherStatus, useExecutionsStore } from './executions'
 
@@ -60,6 +60,18 @@ describe('executions store', () => {
     store.applyEvent(ev.stopped(2))
     expect(store.executions[EXEC_ID]!.status).toBe('stopped')
     expect(store.isFinished(EXEC_ID)).toBe(true)
+  })
+
+  it('takes the start and end of a record from its events until REST has them', () => {
+    const store = useExecutionsStore()
+    store.upsertExecution(execution({ status: 'pending', started_at: null }))
+    store.applyEvent(ev.started(1, { ms: 100 }))
+    expect(store.executions[EXEC_ID]).toMatchObject({ status: 'running', started_at: at(100), completed_at: null })
+    // A history page fetched just before the start does not undo it.
+    store.upsertExecution(execution({ status: 'pending', started_at: null }))
+    expect(store.executions[EXEC_ID]).toMatchObject({ status: 'running', started_at: at(100) })
+    store.applyEvent(ev.completed(2, null, { ms: 2100 }))
+    expect(store.executions[EXEC_ID]).toMatchObject({ status: 'completed', completed_at: at(2100) })
   })
 
   it('does not let a stale REST snapshot move a finished execution back', () => {

@@ -77,10 +77,10 @@ export const useExecutionsStore = defineStore('executions', () => {
     return furtherStatus(executions[id]?.status, logs[id]?.status)
   }
 
+  /** Takes a REST object; what the events already told (a later status, the times) is kept. */
   function upsertExecution(execution: Execution): Execution {
-    const known = executions[execution.id]
-    const status = furtherStatus(execution.status, working.get(execution.id)?.status) ?? execution.status
-    executions[execution.id] = { ...known, ...execution, status }
+    executions[execution.id] = { ...executions[execution.id], ...execution }
+    syncRecord(execution.id)
     return executions[execution.id]!
   }
 
@@ -90,15 +90,27 @@ export const useExecutionsStore = defineStore('executions', () => {
     const result = applyToLog(log, event)
     if (result.status === 'applied') {
       publish(log)
-      setStatus(event.execution_id, statusOf(event.execution_id))
+      syncRecord(event.execution_id)
     }
     return result
   }
 
-  /** Records are replaced, not edited: their fields are read-only, as the API sends them. */
-  function setStatus(id: Uuid, status: ExecutionStatus | null): void {
+  /**
+   * Brings a record up to what its events tell: status, and started_at /
+   * completed_at until the REST object brings them, so durations are right
+   * at once. Records are replaced, not edited: their fields are read-only,
+   * as the API sends them.
+   */
+  function syncRecord(id: Uuid, announced: ExecutionStatus | null = null): void {
     const record = executions[id]
-    if (record && status && record.status !== status) executions[id] = { ...record, status }
+    if (!record) return
+    const log = working.get(id)
+    const status = furtherStatus(statusOf(id), announced) ?? record.status
+    const started_at = record.started_at ?? log?.startedAt ?? null
+    const completed_at = record.completed_at ?? log?.endedAt ?? null
+    if (status !== record.status || started_at !== record.started_at || completed_at !== record.completed_at) {
+      executions[id] = { ...record, status, started_at, completed_at }
+    }
   }
 
   /**
@@ -106,9 +118,8 @@ export const useExecutionsStore = defineStore('executions', () => {
    * execution this page does not know yet (e.g. started in another tab).
    */
   function noteStatus(id: Uuid, status: ExecutionStatus): boolean {
-    const record = executions[id]
-    if (!record) return false
-    setStatus(id, furtherStatus(record.status, status))
+    if (!executions[id]) return false
+    syncRecord(id, status)
     return true
   }
 
