@@ -48,6 +48,7 @@ chromium:
 # Regenerate the committed OpenAPI schema after changing the API.
 schema: install
 	DEBUG=1 $(PY) manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
+	cd web && npm run gen:api --silent
 
 clean:
 	rm -rf $(VENV) var web/node_modules web/dist

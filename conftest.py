@@ -20,7 +20,7 @@ from redis import Redis
 from rest_framework.test import APIClient
 
 from testsupport import start_mcp_server
-from testsupport.stack import start_beat, start_worker
+from testsupport.stack import start_api, start_beat, start_worker
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -167,6 +167,14 @@ def worker_pool(platform_env):
 def worker(worker_pool, transactional_db):
     """A running Celery worker connected to the test database (tests using it commit for real)."""
     return worker_pool.ensure()
+
+
+@pytest.fixture
+def api(platform_env):
+    """The api process (daphne serving config.asgi) on a loopback port, on the test database."""
+    process = start_api(platform_env)
+    yield process
+    process.stop()
 
 
 @pytest.fixture

@@ -9,18 +9,22 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.schema import field_errors
 from runs import services as runs_services
 from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer
 
 from . import selectors, services
 from .models import Agent
 from .runtimes import runtime_catalog
-from .serializers import AgentSerializer, LoginSerializer, RuntimeSerializer, UserSerializer
+from .serializers import AgentSerializer, LoginSerializer, RuntimeSerializer, TokenSerializer, UserSerializer
 
 
 class AgentViewSet(viewsets.ModelViewSet):
@@ -40,16 +44,16 @@ class AgentViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, agent):
         services.delete_agent(agent)
 
-    @extend_schema(request=ExecutionCreateSerializer, responses={201: ExecutionSerializer})
+    @extend_schema(
+        request=ExecutionCreateSerializer,
+        responses={201: ExecutionSerializer, 409: field_errors("The agent is inactive.")},
+    )
     @action(detail=True, methods=["post"], url_path="executions", filter_backends=[])
     def start_execution(self, request, pk=None):
         agent = self.get_object()
         serializer = ExecutionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            execution = runs_services.start_execution(agent, serializer.validated_data["input_data"])
-        except runs_services.AgentInactive as error:
-            return Response({"status": [error.message]}, status=status.HTTP_409_CONFLICT)
+        execution = runs_services.start_execution(agent, serializer.validated_data["input_data"])
         return Response(ExecutionSerializer(execution).data, status=status.HTTP_201_CREATED)
 
 
@@ -75,12 +79,24 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=LoginSerializer, responses=UserSerializer)
+    @extend_schema(request=LoginSerializer, responses=UserSerializer, auth=[])
     def post(self, request):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         login(request, serializer.validated_data["user"])
         return Response(UserSerializer(serializer.validated_data["user"]).data)
+
+
+class TokenView(ObtainAuthToken):
+    """An API token for a username and password (anonymous: it is how a client gets credentials)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=AuthTokenSerializer, responses=TokenSerializer, auth=[])
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(APIView):

@@ -3,7 +3,10 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from .runtimes import agent_config_errors
 
 
 class Agent(models.Model):
@@ -31,3 +34,17 @@ class Agent(models.Model):
     @property
     def is_active(self):
         return self.status == self.Status.ACTIVE
+
+    def clean(self):
+        # The one rule for every way in (REST, admin, forms): the runtime
+        # exists and the config is valid for it.
+        errors = agent_config_errors(self.runtime, self.config)
+        if errors:
+            raise ValidationError(
+                {
+                    field: [f"{path}: {message}" for path, messages in problems.items() for message in messages]
+                    if isinstance(problems, dict)
+                    else problems
+                    for field, problems in errors.items()
+                }
+            )

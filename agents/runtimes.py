@@ -1,37 +1,31 @@
-"""The api's view of the agent server's runtimes: their names, descriptions and config schemas.
+"""The api's view of the runtime catalog: names, schemas, and the one check of an agent's config.
 
-The schemas live with the runtimes in the ``mcp_server`` package and are
-plain data, so the api validates an agent's config at create/update time
-without a network call to the agent server (the api must never block on it).
+The catalog is ``contract/runtimes.json``, exported by the agent server (which
+owns the runtimes) and read through ``contract.runtimes``: the api validates
+agents without importing the agent server or calling it over the network.
 """
 
-import inspect
-
-from mcp_server.runtimes import ConfigError, UnknownRuntime, get_runtime, runtime_names
-
-
-class InvalidConfig(ValueError):
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
+from contract import runtimes as catalog
+from contract.config import ConfigError
 
 
 def runtime_catalog():
-    """Every runtime as {name, description, config_schema}, for clients building forms."""
-    catalog = []
-    for name in runtime_names():
-        runtime = get_runtime(name)
-        description = getattr(runtime, "description", None) or (inspect.getdoc(runtime) or "").split("\n\n")[0]
-        catalog.append({"name": name, "description": description, "config_schema": runtime.config_schema})
-    return catalog
+    """Every runtime as {name, description, config_schema, input_schema, input_example}."""
+    return catalog.runtime_catalog()
 
 
-def check_agent_config(runtime_name, config):
-    """Validate an agent's config for its runtime; raises InvalidConfig with field errors."""
+def runtime_names():
+    return catalog.runtime_names()
+
+
+def agent_config_errors(runtime_name, config):
+    """Field errors of an agent's runtime and config, ``{}`` when it can run: ``{field: [message]}``,
+    with the config's errors keyed by option (``{"config": {"steps": [...]}}``)."""
     try:
-        get_runtime(runtime_name).check_config(config)
-    except UnknownRuntime:
-        raise InvalidConfig({"runtime": [f"Unknown runtime. Choose one of: {', '.join(runtime_names())}."]}) from None
+        catalog.check_config(runtime_name, config)
+    except catalog.UnknownRuntime:
+        return {"runtime": [f"Unknown runtime. Choose one of: {', '.join(runtime_names())}."]}
     except ConfigError as error:
         fields = error.fields or {"": error.message}
-        raise InvalidConfig({"config": {path or "non_field_errors": [message] for path, message in fields.items()}}) from None
+        return {"config": {path or "non_field_errors": [message] for path, message in fields.items()}}
+    return {}

@@ -8,7 +8,7 @@ from runs.models import AgentExecution
 from runs.serializers import AnyObjectField
 
 from .models import Agent
-from .runtimes import InvalidConfig, check_agent_config, runtime_names
+from .runtimes import agent_config_errors
 
 
 class LatestExecutionSerializer(serializers.Serializer):
@@ -49,30 +49,31 @@ class AgentSerializer(serializers.ModelSerializer):
             }
         ).data
 
-    def validate_runtime(self, value):
-        if value not in runtime_names():
-            raise serializers.ValidationError(f"Unknown runtime. Choose one of: {', '.join(runtime_names())}.")
-        return value
-
     def validate_config(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be a JSON object.")
         return value
 
     def validate(self, attrs):
+        # The model's own rule (Agent.clean), reported in DRF's shape.
         runtime = attrs.get("runtime", getattr(self.instance, "runtime", None))
         config = attrs.get("config", getattr(self.instance, "config", {}))
-        try:
-            check_agent_config(runtime, config)
-        except InvalidConfig as error:
-            raise serializers.ValidationError(error.errors) from None
+        errors = agent_config_errors(runtime, config)
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
 class RuntimeSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
-    config_schema = AnyObjectField()
+    config_schema = AnyObjectField(help_text="JSON schema of the agent's config.")
+    input_schema = AnyObjectField(help_text="JSON schema of an execution's input_data.")
+    input_example = AnyObjectField(help_text="An input_data this runtime runs with.")
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
 
 
 class UserSerializer(serializers.Serializer):

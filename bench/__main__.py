@@ -26,6 +26,7 @@ FULL = {
     "naive": {"executions": 10, "tokens": 300},
     "latency": {"executions": 10, "rate": 100, "seconds": 10},
     "start": {"samples": 50},
+    "sse": {"samples": 50, "streams": 200, "executions": 10},
     "concurrency": {"ladder": [100, 250, 500, 750, 1000], "rate": 4, "seconds": 10, "starts_per_second": 25},
     "replay": {"events": 10_000},
 }
@@ -34,6 +35,7 @@ QUICK = {
     "naive": {"executions": 2, "tokens": 50},
     "latency": {"executions": 2, "rate": 50, "seconds": 1},
     "start": {"samples": 3},
+    "sse": {"samples": 3, "streams": 10, "executions": 2},
     "concurrency": {"ladder": [5], "rate": 10, "seconds": 1, "starts_per_second": 10},
     "replay": {"events": 500},
 }
@@ -65,6 +67,7 @@ async def measure(stack, sizes, only=None):
         "throughput": lambda: scenarios.throughput(api, owner, **sizes["throughput"]),
         "latency": lambda: scenarios.latency(api, owner, latency["executions"], latency["rate"], latency["seconds"]),
         "start_latency": lambda: scenarios.start_latency(api, owner, sizes["start"]["samples"]),
+        "sse": lambda: scenarios.start_latency_with_streams(api, owner, **sizes["sse"]),
         "concurrency": lambda: scenarios.concurrency(
             api, owner, load["ladder"], load["rate"], load["seconds"], load["starts_per_second"]
         ),
@@ -129,6 +132,12 @@ ROWS = [
         "start latency p50 / p99",
         lambda r: f"{r['p50_ms']} / {r['p99_ms']} ms",
         lambda r: f"{r['samples']} starts",
+    ),
+    (
+        "sse",
+        "start latency p50, SSE streams open",
+        lambda r: f"{r['p50_ms']} ms",
+        lambda r: f"{r['streams']} streams; {r['ratio']}x the {r['p50_ms_without']} ms without",
     ),
     (
         "concurrency",

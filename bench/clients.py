@@ -6,6 +6,7 @@ import time
 
 import httpx
 import websockets
+from httpx_sse import aconnect_sse
 
 TERMINAL = {"execution_completed", "execution_error", "execution_stopped"}
 
@@ -94,3 +95,31 @@ class Watcher:
 
 def exactly_once_in_order(records):
     return [record[0] for record in records] == list(range(1, len(records) + 1))
+
+
+class StreamWatcher:
+    """One server-sent event stream of an execution, recording its events and when."""
+
+    def __init__(self, http, execution_id):
+        self.http, self.execution_id = http, execution_id
+        self.received = []  # (seq, type, receive time, message)
+        self.opened = asyncio.Event()
+        self.finished = asyncio.Event()
+        self._task = None
+
+    def open(self):
+        self._task = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self):
+        async with aconnect_sse(self.http, "GET", f"/api/executions/{self.execution_id}/stream/") as source:
+            source.response.raise_for_status()
+            self.opened.set()
+            async for sse in source.aiter_sse():
+                message = json.loads(sse.data)
+                self.received.append((message["seq"], message["type"], time.time(), message))
+        self.finished.set()
+
+    async def close(self):
+        if self._task and not self._task.done():
+            self._task.cancel()

@@ -40,7 +40,7 @@ async def run(execution_id):
     from httpx_sse import aconnect_sse
 
     from runs import events, services
-    from runs.worker.host import execution_request
+    from runs.worker.stream import execution_request
 
     layer = get_channel_layer()
     execution = await sync_to_async(services.claim_execution)(execution_id)

@@ -5,10 +5,14 @@ import time
 
 from asgiref.sync import sync_to_async
 
-from .clients import Watcher, exactly_once_in_order
+import httpx
 
+from .clients import StreamWatcher, Watcher, exactly_once_in_order
 
 START_SPACING = 0.1  # seconds between two timed starts
+# The events of a synthetic run with no steps besides its tokens:
+# execution_started and the terminal event.
+FRAME_EVENTS = 2
 
 
 def percentile(values, fraction):
@@ -100,7 +104,7 @@ async def throughput(api, owner, executions, tokens):
     """Delivered events/s end to end, every event stored and received exactly once."""
     config = {"steps": 0, "tokens": tokens, "delay_ms": 0}
     watchers, ids, elapsed = await run_and_watch(api, owner, executions, config, timeout=600)
-    return await _delivered(watchers, ids, executions, tokens + 2, "ours")
+    return await _delivered(watchers, ids, executions, tokens + FRAME_EVENTS, "ours")
 
 
 async def naive_throughput(stack, api, owner, executions, tokens):
@@ -113,7 +117,7 @@ async def naive_throughput(stack, api, owner, executions, tokens):
         await watcher.subscribe(execution_id)
     stack.start_naive_worker(ids)
     await asyncio.gather(*(watcher.wait(execution_id, 900) for watcher, execution_id in zip(watchers, ids)))
-    return await _delivered(watchers, ids, executions, tokens + 2, "naive")
+    return await _delivered(watchers, ids, executions, tokens + FRAME_EVENTS, "naive")
 
 
 async def _delivered(watchers, ids, executions, expected, label):
@@ -154,7 +158,7 @@ async def latency(api, owner, executions, rate_per_execution, seconds):
     watchers, ids, elapsed = await run_and_watch(
         api, owner, executions, config, timeout=seconds * 5 + 60, over_socket=True
     )
-    verified = await verify(watchers, ids, tokens + 2)
+    verified = await verify(watchers, ids, tokens + FRAME_EVENTS)
     values = token_latencies(watchers, ids)
     await close_all(watchers)
     return {
@@ -190,6 +194,55 @@ async def start_latency(api, owner, samples):
     return {"samples": samples, "p50_ms": ms(percentile(values, 0.5)), "p99_ms": ms(percentile(values, 0.99))}
 
 
+async def start_latency_with_streams(api, owner, samples, streams, executions):
+    """Start latency as ``start_latency`` measures it, first alone, then with ``streams`` SSE streams open.
+
+    The streams follow ``executions`` slow runs (an event a second), so they
+    stay open the whole time; afterwards the runs are stopped and every
+    stream must end with each event once, in order. Streams are served on
+    the api's event loop, so the REST starts must not slow down.
+    """
+    alone = await start_latency(api, owner, samples)
+    agent_id = await make_agent(owner, "bench-sse", {"steps": 0, "tokens": 100_000, "delay_ms": 1000})
+    ids = [await api.start(agent_id) for _ in range(executions)]
+    http = httpx.AsyncClient(
+        base_url=api.base_url,
+        headers={"Authorization": f"Token {api.token}"},
+        timeout=httpx.Timeout(60, read=None),
+        trust_env=False,
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+    )
+    watchers = []
+    for index in range(streams):
+        watchers.append(StreamWatcher(http, ids[index % executions]).open())
+        if index % 25 == 24:
+            await asyncio.gather(*(watcher.opened.wait() for watcher in watchers))
+    await asyncio.wait_for(asyncio.gather(*(watcher.opened.wait() for watcher in watchers)), 60)
+    loaded = await start_latency(api, owner, samples)
+    for execution_id in ids:
+        response = await api.http.post(f"/api/executions/{execution_id}/stop/")
+        response.raise_for_status()
+    await asyncio.wait_for(asyncio.gather(*(watcher.finished.wait() for watcher in watchers)), 60)
+    stored = await stored_counts(ids)
+    verified = all(
+        exactly_once_in_order(watcher.received)
+        and watcher.received[-1][1] == "execution_stopped"
+        and len(watcher.received) == stored[watcher.execution_id][1]
+        for watcher in watchers
+    )
+    await close_all(watchers)
+    await http.aclose()
+    return {
+        "streams": streams,
+        "samples": samples,
+        "p50_ms_without": alone["p50_ms"],
+        "p50_ms": loaded["p50_ms"],
+        "p99_ms": loaded["p99_ms"],
+        "ratio": round(loaded["p50_ms"] / alone["p50_ms"], 2),
+        "verified": verified,
+    }
+
+
 async def sustained(api, owner, executions, rate_per_execution, seconds, ramp):
     """Latency while ``executions`` stream at once, measured once all of them are streaming.
 
@@ -208,7 +261,7 @@ async def sustained(api, owner, executions, rate_per_execution, seconds, ramp):
     ids = await asyncio.gather(*starts)
     all_started = time.time()
     await asyncio.gather(*(w.wait(i, seconds * 10 + ramp + 60) for w, i in zip(watchers, ids)))
-    verified = await verify(watchers, ids, tokens + 2)
+    verified = await verify(watchers, ids, tokens + FRAME_EVENTS)
     values = [
         received_at - message["content"]["emitted_at"]
         for watcher, execution_id in zip(watchers, ids)
@@ -244,7 +297,7 @@ async def concurrency(api, owner, ladder, rate_per_execution, seconds, starts_pe
 
 async def replay(api, owner, events):
     """Time for a reconnecting client to receive a whole stored execution of ``events`` events."""
-    config = {"steps": 0, "tokens": events - 2, "delay_ms": 0}
+    config = {"steps": 0, "tokens": events - FRAME_EVENTS, "delay_ms": 0}
     watchers, ids, _ = await run_and_watch(api, owner, 1, config, timeout=600)
     await close_all(watchers)
     watcher = await Watcher(api, watchers[0].agent_id).open()

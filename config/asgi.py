@@ -1,4 +1,12 @@
-"""ASGI entry point for the api process (daphne): HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point for the api process (daphne).
+
+* WebSockets go to Channels (``realtime.routing.websocket_urlpatterns``).
+* Streaming HTTP paths (server-sent events) go to async consumers on the
+  event loop (``realtime.routing.streaming_urlpatterns``): an open stream
+  costs a coroutine, never a request thread.
+* Every other HTTP request goes to Django's synchronous stack in a pool of
+  threads (why: config/http.py).
+"""
 
 # First: it sets Django up, which must happen before anything imports models (the consumers do).
 from config.wsgi import application as django_app  # isort: skip
@@ -6,15 +14,22 @@ from config.wsgi import application as django_app  # isort: skip
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
-from config.http import PooledWsgiToAsgi  # noqa: E402
+from config.http import FreshContext, PooledWsgiToAsgi  # noqa: E402
 from config.websocket import BrowserOriginValidator  # noqa: E402
-from realtime.routing import websocket_urlpatterns  # noqa: E402
+from realtime.routing import streaming_urlpatterns, websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # Why WSGI inside ASGI: config/http.py.
-        "http": PooledWsgiToAsgi(django_app, threads=settings.API_THREADS),
+        "http": FreshContext(
+            URLRouter(
+                [
+                    *streaming_urlpatterns,
+                    re_path(r"", PooledWsgiToAsgi(django_app, threads=settings.API_THREADS)),
+                ]
+            )
+        ),
         "websocket": BrowserOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

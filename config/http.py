@@ -13,6 +13,8 @@ asgiref's WsgiToAsgi does the translation; it would run every request on
 one shared thread, so its instance is given the pool.
 """
 
+import asyncio
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
@@ -40,3 +42,26 @@ class PooledWsgiToAsgi(WsgiToAsgi):
 
     async def __call__(self, scope, receive, send):
         await _PooledInstance(self.wsgi_application, self.executor)(scope, receive, send)
+
+
+class FreshContext:
+    """Runs each HTTP request of ``application`` in an empty ``contextvars`` context.
+
+    Why: daphne starts the application of a keep-alive connection's next
+    request from inside the previous response's last ``send``, and that send
+    runs in the context copied from the WSGI thread that called it, which
+    carries asgiref's note of that thread's (finishing) executor. A
+    thread-sensitive ``sync_to_async`` in the next request (channels'
+    session middleware, on an event stream) then fails with
+    "CurrentThreadExecutor already quit". Nothing a request needs lives in
+    the context it inherits, so it starts in a clean one.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    async def __call__(self, scope, receive, send):
+        # Awaiting the task carries a cancellation of this one over to it.
+        await asyncio.get_running_loop().create_task(
+            self.application(scope, receive, send), context=contextvars.Context()
+        )

@@ -62,7 +62,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.errors.ApiErrorsAsJson",
 ]
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
@@ -178,6 +180,8 @@ AGENTS = {
     "MAX_BATCH_EVENTS": env_int("EVENT_BATCH_MAX", 500, minimum=1),
     "EVENT_WRITE_WINDOW": env_float("EVENT_WRITE_WINDOW_MS", 5.0, minimum=0.0) / 1000,
     "WS_AUTH_TIMEOUT": env_float("WS_AUTH_TIMEOUT", 10.0, minimum=0.1),
+    # An SSE stream silent this long gets a ping comment (and a look at the database).
+    "SSE_HEARTBEAT_SECONDS": env_float("SSE_HEARTBEAT_SECONDS", 15.0, minimum=0.1),
     "DOCUMENT_MAX_BYTES": env_int("DOCUMENT_MAX_BYTES", 10_000_000, minimum=1),
 }
 # Uploads up to the document limit stay in memory rather than a temp file.
@@ -198,13 +202,19 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: its scheme is what a 401's WWW-Authenticate names
+        # (DRF answers 403 when the first class has none, as sessions do).
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
+    # JSON bodies only (uploads declare multipart themselves): one request
+    # type per operation is what generated clients handle.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "config.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -219,6 +229,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {"schemas": {"FieldErrors": {
+        "type": "object",
+        "description": "Field errors: each offending field (or non_field_errors) with its messages.",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    }}},
     "ENUM_NAME_OVERRIDES": {
         "AgentStatusEnum": "agents.models.Agent.Status",
         "ExecutionStatusEnum": "runs.models.AgentExecution.Status",

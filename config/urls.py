@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
+from .errors import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("api/", include("agents.urls")),
     path("api/", include("runs.urls")),
     path("api/", include("knowledge.urls")),
+    re_path(r"^api/", api_not_found),
     path("healthz", views.healthz, name="healthz"),
     re_path(r"^(?!api/|admin/|static/|ws/|healthz).*$", views.dashboard, name="dashboard"),
 ]

@@ -19,11 +19,12 @@ class DocumentViewSet(
     """An agent's knowledge documents: list, upload (multipart field ``file``), delete."""
 
     serializer_class = DocumentSerializer
+    lookup_url_kwarg = "id"
     parser_classes = [MultiPartParser, FormParser]
 
     def get_agent(self):
         agents = agents_visible_to(self.request.user)
-        return get_object_or_404(agents, id=self.kwargs["agent_pk"])
+        return get_object_or_404(agents, id=self.kwargs["agent_id"])
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -32,7 +33,7 @@ class DocumentViewSet(
         return AgentDocument.objects.filter(agent=self.get_agent()).defer("content")
 
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
-    def create(self, request, agent_pk=None):
+    def create(self, request, agent_id=None):
         agent = self.get_agent()
         upload = DocumentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)

@@ -4,12 +4,12 @@ from . import api
 
 urlpatterns = [
     path(
-        "agents/<uuid:agent_pk>/documents/",
+        "agents/<uuid:agent_id>/documents/",
         api.DocumentViewSet.as_view({"get": "list", "post": "create"}),
         name="agent-documents",
     ),
     path(
-        "agents/<uuid:agent_pk>/documents/<uuid:pk>/",
+        "agents/<uuid:agent_id>/documents/<uuid:id>/",
         api.DocumentViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
         name="agent-document",
     ),

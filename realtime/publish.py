@@ -15,7 +15,6 @@ sends them in the order given. Two reasons for the thread:
 import asyncio
 import atexit
 import logging
-import os
 import threading
 
 from channels.layers import get_channel_layer
@@ -38,24 +37,21 @@ def new_event_loop():
 
 
 class BackgroundLoop:
-    """An asyncio loop in a daemon thread, started on first use in each process.
+    """An asyncio loop in a daemon thread, started on first use.
 
-    It is recreated after a fork (Celery's prefork pool), since a thread does
-    not survive into the child.
+    Workers use Celery's thread pool, never a forking one, so one loop per
+    process is made once and lives as long as the process.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._pid = None
         self.loop = None
 
     def get(self):
         with self._lock:
-            if self._pid != os.getpid():
+            if self.loop is None:
                 self.loop = new_event_loop()
-                thread = threading.Thread(target=self.loop.run_forever, name="agents-io", daemon=True)
-                thread.start()
-                self._pid = os.getpid()
+                threading.Thread(target=self.loop.run_forever, name="background-io", daemon=True).start()
             return self.loop
 
     def submit(self, coroutine):
@@ -72,16 +68,15 @@ class Publisher:
     def __init__(self, loop):
         self._loop = loop
         self._queue = None
-        self._pid = None
+        self._sender = None  # the sending task's future, kept for as long as it runs
         self._lock = threading.Lock()
 
     def _ensure_running(self):
         with self._lock:
-            if self._pid != os.getpid():
+            if self._queue is None:
                 loop = self._loop.get()
                 self._queue = asyncio.Queue()
-                self._pid = os.getpid()
-                asyncio.run_coroutine_threadsafe(self._send_forever(), loop)
+                self._sender = asyncio.run_coroutine_threadsafe(self._send_forever(), loop)
         return self._loop.loop
 
     def publish(self, sends):
@@ -90,7 +85,7 @@ class Publisher:
 
     def flush(self, timeout=5.0):
         """Wait until everything published so far has been sent (for shutdown and tests)."""
-        if self._pid != os.getpid():
+        if self._queue is None:
             return
         done = threading.Event()
         self._loop.loop.call_soon_threadsafe(self._queue.put_nowait, done)
@@ -139,18 +134,16 @@ def wake_workers_to_stop(execution_id):
     background.submit(_publish_stop(str(execution_id)))
 
 
-_redis = {}
+_redis = []
 
 
 def redis_client():
-    """The loop thread's asyncio Redis client (one pool per process)."""
+    """The loop thread's asyncio Redis client (one pool per process, made on first use there)."""
     import redis.asyncio as aioredis
 
-    pid = os.getpid()
-    if pid not in _redis:
-        _redis.clear()
-        _redis[pid] = aioredis.Redis.from_url(settings.REDIS_URL)
-    return _redis[pid]
+    if not _redis:
+        _redis.append(aioredis.Redis.from_url(settings.REDIS_URL))
+    return _redis[0]
 
 
 async def _publish_stop(execution_id):

@@ -1,7 +1,18 @@
-from django.urls import re_path
+"""What the api's ASGI application routes to realtime: the sockets, and the streaming HTTP paths."""
 
-from .consumers import AgentConsumer
+from channels.auth import AuthMiddlewareStack
+from django.urls import path, re_path
+
+from .consumers import AgentConsumer, UserConsumer
+from .sse import ExecutionStreamConsumer
 
 websocket_urlpatterns = [
     re_path(r"^ws/agents/(?P<agent_id>[^/]+)/$", AgentConsumer.as_asgi()),
+    path("ws/", UserConsumer.as_asgi()),
+]
+
+# Served on the event loop, never by the request threads (config/asgi.py).
+# AuthMiddlewareStack gives them the session's user, as Django's middleware would.
+streaming_urlpatterns = [
+    path("api/executions/<uuid:execution_id>/stream/", AuthMiddlewareStack(ExecutionStreamConsumer.as_asgi())),
 ]

@@ -7,10 +7,14 @@ someone else's execution is simply not found (404).
 from urllib.parse import urlencode
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contract.errors import PlatformError
 
 from . import selectors, services
 from .models import AgentExecution
@@ -59,3 +63,33 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
             params = urlencode({"after_seq": messages[-1]["seq"], "limit": limit})
             next_url = request.build_absolute_uri(f"{request.path}?{params}")
         return Response({"results": messages, "next": next_url})
+
+
+class ExecutionStreamView(APIView):
+    """The schema's entry for ``GET /api/executions/{id}/stream/`` (server-sent events).
+
+    The api's ASGI application serves this path on its event loop
+    (``realtime.sse``) and never reaches this view; it answers only where
+    Django is served without that application (plain WSGI), saying so.
+    """
+
+    @extend_schema(
+        operation_id="executions_stream",
+        summary="Follow an execution as server-sent events",
+        description="Each frame is `event: <message type>`, `id: <seq>`, `data: <the WebSocket message as JSON>`. "
+        "Resume with the `Last-Event-ID` header or `?after_seq=`; `: ping` comments keep an idle stream open; "
+        "the stream ends after the execution's terminal event.",
+        parameters=[
+            OpenApiParameter("after_seq", int, description="Only events with a greater seq (default 0)."),
+            OpenApiParameter(
+                "Last-Event-ID", str, OpenApiParameter.HEADER, description="The last seq received; wins over after_seq."
+            ),
+        ],
+        responses={(200, "text/event-stream"): OpenApiTypes.STR},
+    )
+    def get(self, request, id):
+        raise PlatformError(
+            "Event streams are served by the api's ASGI server (daphne config.asgi:application).",
+            "streaming_unavailable",
+            status=501,
+        )

@@ -1,4 +1,4 @@
-"""Event types, their wire format, and the channel-layer messages that carry them.
+"""Events on the platform side: their wire format, and the channel-layer messages that carry them.
 
 A stored AgentEvent row and the WebSocket message for it are one thing in two
 forms: ``event_message`` is the only place that turns a row into a message, so
@@ -9,27 +9,18 @@ identical.
 from dataclasses import dataclass
 from datetime import datetime
 
-# Lifecycle events, written by the state transitions in agents.services.
-EXECUTION_STARTED = "execution_started"
-EXECUTION_COMPLETED = "execution_completed"
-EXECUTION_ERROR = "execution_error"
-EXECUTION_STOPPED = "execution_stopped"
-LIFECYCLE_TYPES = frozenset({EXECUTION_STARTED, EXECUTION_COMPLETED, EXECUTION_ERROR, EXECUTION_STOPPED})
-
-# Agent events, streamed by the agent server; sent as type "agent_event".
-AGENT_EVENT = "agent_event"
-AGENT_EVENT_FIELDS = {
-    "progress": ("stage", "message"),
-    "message": ("role", "content"),
-    "step": ("name", "content"),
-    "token": ("content",),
-    "tool_call": ("tool", "arguments"),
-    "tool_result": ("tool", "result"),
-}
-
-
-class MalformedEvent(ValueError):
-    """An agent event that breaks the contract (unknown type, missing field)."""
+# The vocabulary (event types, their fields, the check of an agent event) is
+# the contract's, shared with the agent server; services use these names from here.
+from contract.events import (  # noqa: F401
+    AGENT_EVENT,
+    EXECUTION_COMPLETED,
+    EXECUTION_ERROR,
+    EXECUTION_STARTED,
+    EXECUTION_STOPPED,
+    LIFECYCLE_TYPES,
+    MalformedEvent,
+    check_agent_event,
+)
 
 
 @dataclass(frozen=True)
@@ -39,21 +30,6 @@ class PendingEvent:
     event_type: str
     content: dict
     timestamp: datetime
-
-
-def check_agent_event(event_type, content):
-    """Validate an agent event from the agent server; returns its content."""
-    required = AGENT_EVENT_FIELDS.get(event_type)
-    if required is None:
-        raise MalformedEvent(f"unknown event type {event_type!r}")
-    if not isinstance(content, dict):
-        raise MalformedEvent(f"{event_type} event data is not an object")
-    missing = [name for name in required if name not in content]
-    if missing:
-        raise MalformedEvent(f"{event_type} event lacks {', '.join(missing)}")
-    if event_type == "token" and not isinstance(content["content"], str):
-        raise MalformedEvent("token content is not text")
-    return content
 
 
 def format_timestamp(value):

@@ -4,7 +4,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from contract.events import AGENT_EVENT, AGENT_EVENT_FIELDS, EXECUTION_STARTED, TERMINAL_TYPES
+
 from .models import AgentExecution
+
+# The order of a run: started, its agent events, one terminal type.
+MESSAGE_TYPES = [EXECUTION_STARTED, AGENT_EVENT, *sorted(TERMINAL_TYPES)]
 
 
 class ExecutionSerializer(serializers.ModelSerializer):
@@ -43,14 +48,12 @@ class AnyObjectField(serializers.JSONField):
 class EventSerializer(serializers.Serializer):
     """The documented shape of an event (REST list item and WebSocket message)."""
 
-    type = serializers.ChoiceField(
-        choices=["execution_started", "agent_event", "execution_completed", "execution_error", "execution_stopped"]
-    )
+    type = serializers.ChoiceField(choices=[*MESSAGE_TYPES])
     execution_id = serializers.UUIDField()
     seq = serializers.IntegerField(min_value=1)
     timestamp = serializers.DateTimeField()
     event_type = serializers.ChoiceField(
-        choices=["progress", "message", "step", "token", "tool_call", "tool_result"],
+        choices=[*AGENT_EVENT_FIELDS],
         required=False,
         help_text="agent_event only.",
     )

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from contract.errors import PlatformError
 from realtime.publish import publish, wake_workers_to_stop
 
 from . import event_store, events
@@ -41,10 +42,15 @@ def worker_name():
 # --- Starting ------------------------------------------------------------------------
 
 
-class AgentInactive(Exception):
+class AgentInactive(PlatformError):
     """An inactive agent cannot be started."""
 
-    message = "This agent is inactive; activate it to run it."
+    code = "agent_inactive"
+    status = 409
+    MESSAGE = "This agent is inactive; activate it to run it."
+
+    def __init__(self):
+        super().__init__(self.MESSAGE, fields={"status": [self.MESSAGE]})
 
 
 def start_execution(agent, input_data):
@@ -52,7 +58,7 @@ def start_execution(agent, input_data):
     from .tasks import run_execution
 
     if not agent.is_active:
-        raise AgentInactive(AgentInactive.message)
+        raise AgentInactive()
     with transaction.atomic():
         execution = AgentExecution.objects.create(agent=agent, input_data=input_data)
         run_execution.delay_on_commit(str(execution.id))
@@ -267,6 +273,11 @@ def _transition(execution_id, *, from_statuses, to_status, event_type, content, 
             timestamp=timezone.now(),
         )
         transaction.on_commit(partial(_broadcast_event, execution, event))
+        if execution.is_terminal:
+            # The one place every end of a run passes: features hook in there (runs.hooks).
+            from .tasks import run_finished
+
+            run_finished.delay_on_commit(str(execution.id))
     return execution
 
 

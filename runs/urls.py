@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import api
@@ -5,4 +6,7 @@ from . import api
 router = SimpleRouter()
 router.register("executions", api.ExecutionViewSet, basename="execution")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("executions/<uuid:id>/stream/", api.ExecutionStreamView.as_view(), name="execution-stream"),
+    *router.urls,
+]

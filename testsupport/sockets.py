@@ -20,7 +20,8 @@ def session_cookie(user):
 
 
 class AgentSocket:
-    """A client of /ws/agents/{id}/ running the real ASGI application in-process."""
+    """A client of /ws/agents/{id}/ (or, with ``agent_id=None``, the user socket /ws/) running the
+    real ASGI application in-process."""
 
     def __init__(self, communicator):
         self.communicator = communicator
@@ -33,12 +34,15 @@ class AgentSocket:
         if user is not None:
             cookie = await sync_to_async(session_cookie)(user)
             headers.append((b"cookie", f"sessionid={cookie}".encode()))
-        socket = cls(WebsocketCommunicator(application, f"/ws/agents/{agent_id}/", headers=headers))
+        path = "/ws/" if agent_id is None else f"/ws/agents/{agent_id}/"
+        socket = cls(WebsocketCommunicator(application, path, headers=headers))
         connected, _ = await socket.communicator.connect(timeout=5)
         assert connected
         if user is not None and expect_connected:
             hello = await socket.receive()
-            assert hello == {"type": "connection", "status": "connected", "agent_id": str(agent_id)}
+            assert hello["type"] == "connection" and hello["status"] == "connected"
+            if agent_id is not None:
+                assert hello["agent_id"] == str(agent_id)
         return socket
 
     async def send(self, frame):

@@ -26,6 +26,7 @@ def test_a_quick_benchmark_run_verifies_every_event_and_writes_its_figures(tmp_p
     results = json.loads(figures.read_text())
     assert results["throughput"]["verified"] and results["naive"]["verified"] and results["replay"]["verified"]
     assert results["latency"]["events"] > 0
+    assert results["sse"]["verified"] and results["sse"]["streams"] == 10
     assert results["concurrency"]["steps"][0]["verified"]
     assert results["ratio_to_naive"] > 0
     assert "delivered events/s (ours)" in output

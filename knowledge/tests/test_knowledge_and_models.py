@@ -4,11 +4,11 @@ the real local model through the whole platform."""
 import httpx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
-from runs.services import start_execution
 from knowledge.models import AgentDocument
+from runs.services import start_execution
 from testsupport import wait_until
-
 from testsupport.sockets import wait_for_status
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -53,6 +53,22 @@ def test_an_uploaded_document_is_indexed_searchable_and_forgotten_when_deleted(a
 
     assert client.delete(f"/api/agents/{agent.id}/documents/{document.id}/").status_code == 204
     wait_until(lambda: not search(agent_server, agent, "Kestrel Point lamp"), timeout=30, interval=0.2)
+
+
+def test_a_lost_index_is_rebuilt_from_the_database(api_as, owner, make_agent, agent_server):
+    agent = make_agent(runtime="rag", config={})
+    response = api_as(owner).post(
+        f"/api/agents/{agent.id}/documents/", {"file": SimpleUploadedFile("lighthouse.md", NOTE)}, format="multipart"
+    )
+    document = document_status(response.json()["id"], ["ready"])
+    # The agent server loses it (a new volume, say); the database still has it.
+    httpx.delete(f"{agent_server.url}/knowledge/{agent.id}/documents/{document.id}", trust_env=False).raise_for_status()
+    assert not search(agent_server, agent, "Kestrel Point lamp")
+
+    call_command("reindex_documents", "--agent", str(agent.id))
+
+    wait_until(lambda: search(agent_server, agent, "Kestrel Point lamp"), timeout=60, interval=0.2)
+    assert document_status(document.id, ["ready"]).chunks >= 1
 
 
 def test_a_document_the_agent_server_cannot_read_is_marked_failed_with_its_reason(api_as, owner, make_agent):

@@ -2,22 +2,23 @@
 
 It plays a fixed script instead of thinking: for each step ``i`` of ``steps``
 a ``progress`` event and a ``step`` event, then ``tokens`` ``token`` events
-(``"tok1 "``, ``"tok2 "``, ...) ``delay_ms`` apart, then a ``progress``
-``done`` event at 100 percent, then a result whose ``text`` is all the token
-deltas joined: ``2 * steps + tokens + 1`` agent events in all. The same
+(``"tok1 "``, ``"tok2 "``, ...) ``delay_ms`` apart, then a result whose
+``text`` is all the token deltas joined: ``2 * steps + tokens`` agent events
+in all, exactly as the platform's contract describes the script. The same
 config always produces the same events, byte for byte, so callers can assert
 on exact sequences and measure throughput without an LLM in the way.
 
-The progress of step ``i`` is at ``i * 100 // (steps + 1)`` percent: the
-token phase counts as one more step, so the percent rises through the run
-and only ``done`` says 100.
+The progress of step ``i`` is at ``i * 100 // steps`` percent, the share of
+the steps done: the last step says 100, and the bar stays full while the
+tokens stream (the script has no event of its own after them; adding one
+would change the sequence that tests and ``fail_at`` count on).
 
 ``stamp = true`` adds ``emitted_at`` (Unix time, seconds) to each token's
 data, for benchmarks that measure latency from here to a client; it is the
 one option that makes two runs differ.
 
-``fail_at = k`` replaces the k-th event (progress, step, token and the final
-progress events counted from 1) with a ``synthetic_failure`` error and ends
+``fail_at = k`` replaces the k-th event (progress, step and token events
+counted from 1) with a ``synthetic_failure`` error and ends
 the run; a ``k`` beyond the last event never fires.
 
 With ``delay_ms = 0`` the script never sleeps. Handing the event loop back
@@ -105,12 +106,9 @@ class SyntheticRuntime(Runtime):
 def script(steps: int, tokens: int) -> Iterator[Event]:
     """The agent events of a successful run with this many steps and tokens, in order."""
     # A step's progress and step events come out together, so its percent is
-    # the share done once the step is; the token phase is one share more, so
-    # the bar is not full while tokens still stream.
-    shares = steps + 1
+    # the share of the steps done once it is.
     for index in range(1, steps + 1):
-        yield events.progress("step", f"Step {index} of {steps}", percent=index * 100 // shares)
+        yield events.progress("step", f"Step {index} of {steps}", percent=index * 100 // steps)
         yield events.step(f"step-{index}", f"Completed synthetic step {index} of {steps}.")
     for index in range(1, tokens + 1):
         yield events.token(f"tok{index} ")
-    yield events.done()

@@ -13,11 +13,10 @@ def test_it_answers_with_a_completed_summary_of_the_run(client):
         "status": "completed",
         "output": {"text": "tok1 tok2 ", "steps": 1, "tokens": 2, "input": {"question": "why?"}},
         "events": [
-            {"type": "progress", "data": {"stage": "step", "message": "Step 1 of 1", "percent": 50}},
+            {"type": "progress", "data": {"stage": "step", "message": "Step 1 of 1", "percent": 100}},
             {"type": "step", "data": {"name": "step-1", "content": "Completed synthetic step 1 of 1."}},
             {"type": "token", "data": {"content": "tok1 "}},
             {"type": "token", "data": {"content": "tok2 "}},
-            {"type": "progress", "data": {"stage": "done", "message": "Done", "percent": 100}},
         ],
         "error": None,
     }
@@ -30,7 +29,7 @@ def test_it_answers_with_a_failed_summary_when_the_run_fails(client):
     assert response.json() == {
         "status": "failed",
         "output": None,
-        "events": [{"type": "progress", "data": {"stage": "step", "message": "Step 1 of 2", "percent": 33}}],
+        "events": [{"type": "progress", "data": {"stage": "step", "message": "Step 1 of 2", "percent": 50}}],
         "error": {"message": "Synthetic failure at event 2", "code": "synthetic_failure"},
     }
 

@@ -50,11 +50,10 @@ async def test_run_agent_reports_each_event_as_progress_and_returns_the_result(g
     }
     assert result.content[0].text == "tok1 tok2 "
     assert progress == [
-        (1, 'progress: {"stage":"step","message":"Step 1 of 1","percent":50}'),
+        (1, 'progress: {"stage":"step","message":"Step 1 of 1","percent":100}'),
         (2, 'step: {"name":"step-1","content":"Completed synthetic step 1 of 1."}'),
         (3, 'token: {"content":"tok1 "}'),
         (4, 'token: {"content":"tok2 "}'),
-        (5, 'progress: {"stage":"done","message":"Done","percent":100}'),
     ]
 
 

@@ -28,28 +28,26 @@ def test_it_is_registered_under_its_name():
     assert isinstance(get_runtime("synthetic"), SyntheticRuntime)
 
 
-def test_it_plays_progress_and_step_per_step_then_tokens_then_done_then_the_result():
+def test_it_plays_progress_and_step_per_step_then_tokens_then_the_result():
     items = collect(run_request({"steps": 2, "tokens": 3}, input_data={"q": 1}))
 
     assert items == [
-        Event("progress", {"stage": "step", "message": "Step 1 of 2", "percent": 33}),
+        Event("progress", {"stage": "step", "message": "Step 1 of 2", "percent": 50}),
         Event("step", {"name": "step-1", "content": "Completed synthetic step 1 of 2."}),
-        Event("progress", {"stage": "step", "message": "Step 2 of 2", "percent": 66}),
+        Event("progress", {"stage": "step", "message": "Step 2 of 2", "percent": 100}),
         Event("step", {"name": "step-2", "content": "Completed synthetic step 2 of 2."}),
         Event("token", {"content": "tok1 "}),
         Event("token", {"content": "tok2 "}),
         Event("token", {"content": "tok3 "}),
-        Event("progress", {"stage": "done", "message": "Done", "percent": 100}),
         Result({"text": "tok1 tok2 tok3 ", "steps": 2, "tokens": 3, "input": {"q": 1}}),
     ]
 
 
-def test_its_progress_rises_and_reaches_100_percent_only_after_the_last_token():
+def test_its_progress_rises_to_100_percent_with_the_last_step():
     items = collect(run_request({"steps": 7, "tokens": 4}))
 
     percents = [item.data["percent"] for item in items if isinstance(item, Event) and item.type == "progress"]
-    assert percents == [12, 25, 37, 50, 62, 75, 87, 100]
-    assert [item.type for item in items[-6:-1]] == ["token"] * 4 + ["progress"]
+    assert percents == [14, 28, 42, 57, 71, 85, 100]
 
 
 @pytest.mark.parametrize("steps", [1, 99, 1000])
@@ -60,10 +58,10 @@ def test_its_progress_never_goes_down_whatever_the_number_of_steps(steps):
     assert percents == sorted(percents) and percents[-1] == 100 and percents.count(100) == 1
 
 
-def test_it_emits_two_events_per_step_one_per_token_and_one_when_done():
+def test_it_emits_two_events_per_step_and_one_per_token():
     items = collect(run_request({"steps": 4, "tokens": 9}))
 
-    assert len(items) == 2 * 4 + 9 + 1 + 1  # and the Result
+    assert len(items) == 2 * 4 + 9 + 1  # and the Result
 
 
 def test_it_produces_identical_runs_for_identical_configs():
@@ -78,12 +76,11 @@ def test_it_produces_identical_runs_for_identical_configs():
 
 def test_it_can_run_with_no_steps_and_no_tokens():
     assert collect(run_request({"steps": 0, "tokens": 0})) == [
-        Event("progress", {"stage": "done", "message": "Done", "percent": 100}),
         Result({"text": "", "steps": 0, "tokens": 0, "input": {}}),
     ]
 
 
-@pytest.mark.parametrize("fail_at", [1, 2, 5, 9, 10])
+@pytest.mark.parametrize("fail_at", [1, 2, 5, 9])
 def test_it_fails_instead_of_emitting_the_chosen_event(fail_at):
     request = run_request({"steps": 2, "tokens": 5, "fail_at": fail_at})
     emitted: list = []

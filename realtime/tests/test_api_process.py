@@ -8,16 +8,8 @@ import websockets
 from websockets.exceptions import ConnectionClosed
 
 from conftest import PASSWORD
-from testsupport.stack import start_api
 
 pytestmark = pytest.mark.usefixtures("worker")
-
-
-@pytest.fixture
-def api(platform_env):
-    process = start_api(platform_env)
-    yield process
-    process.stop()
 
 
 def ws_url(api, agent):

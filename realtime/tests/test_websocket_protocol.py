@@ -7,11 +7,10 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from runs import services
 from realtime.publish import publisher
+from runs import services
 from runs.events import PendingEvent
 from runs.models import AgentExecution
-
 from testsupport.sockets import AgentSocket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("redis_url")]

@@ -14,7 +14,6 @@ from asgiref.sync import sync_to_async
 
 from runs.models import AgentExecution
 from testsupport import free_port, start_mcp_server
-
 from testsupport.sockets import AgentSocket, assert_complete_sequence
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,7 +7,6 @@ from asgiref.sync import sync_to_async
 
 from runs.events import row_message
 from runs.models import AgentEvent, AgentExecution
-
 from testsupport.sockets import AgentSocket, assert_complete_sequence, wait_for_status
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -39,6 +38,7 @@ async def test_a_started_execution_streams_every_event_then_completes(owner, mak
     assert events[0]["input_data"] == {"question": "why"}
     kinds = [event.get("event_type") for event in events[1:-1]]
     assert kinds == ["progress", "step"] * 3 + ["token"] * 25
+    assert [event["content"]["percent"] for event in events if event.get("event_type") == "progress"] == [33, 66, 100]
     assert events[-1]["type"] == "execution_completed"
     text = "".join(event["content"]["content"] for event in events if event.get("event_type") == "token")
     assert events[-1]["output"]["text"] == text

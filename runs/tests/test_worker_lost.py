@@ -4,7 +4,6 @@ import signal
 
 from runs import services
 from runs.models import AgentExecution
-
 from testsupport.sockets import wait_for_status
 
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from knowledge import services
 from agents.models import Agent
+from knowledge import services
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "seed"
 

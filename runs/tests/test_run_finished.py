@@ -1,0 +1,83 @@
+"""Every move to a terminal status enqueues one run_finished after commit; the task calls the hooks."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from runs import hooks, services, tasks
+from runs.models import AgentExecution
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """The execution ids run_finished was enqueued for, once their transactions commit."""
+    ids = []
+    monkeypatch.setattr(tasks.run_finished, "delay", lambda execution_id: ids.append(execution_id))
+    return ids
+
+
+def running(agent):
+    execution = AgentExecution.objects.create(agent=agent)
+    return services.claim_execution(execution.id)
+
+
+@pytest.mark.parametrize(
+    "finish",
+    [
+        lambda execution: services.complete_execution(execution.id, {"text": "done"}),
+        lambda execution: services.fail_execution(execution.id, "It broke.", "agent_error"),
+        lambda execution: services.confirm_stopped(execution.id),
+    ],
+    ids=["completed", "failed", "stopped"],
+)
+def test_each_end_of_a_running_execution_enqueues_one_run_finished(agent, enqueued, finish, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        execution = running(agent)
+    assert enqueued == []  # starting is not an end
+    with django_capture_on_commit_callbacks(execute=True):
+        finish(execution)
+        finish(execution)  # a second writer loses the race and enqueues nothing
+    assert enqueued == [str(execution.id)]
+
+
+def test_a_pending_execution_stopped_and_a_reaped_one_enqueue_it_too(agent, enqueued, django_capture_on_commit_callbacks):
+    pending = AgentExecution.objects.create(agent=agent)
+    lost = running(agent)
+    AgentExecution.objects.filter(id=lost.id).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.stop_execution(pending)
+        services.reap_executions()
+    assert sorted(enqueued) == sorted([str(pending.id), str(lost.id)])
+
+
+def test_it_is_enqueued_only_once_the_transaction_commits(agent, enqueued, django_capture_on_commit_callbacks):
+    execution = running(agent)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.complete_execution(execution.id, {})
+    assert enqueued == []  # not before commit
+    for callback in callbacks:
+        callback()
+    assert enqueued == [str(execution.id)]
+
+
+def test_the_task_calls_every_receiver_once_even_when_one_fails(agent, monkeypatch):
+    monkeypatch.setattr(hooks, "_receivers", [])
+    seen = []
+
+    @hooks.on_run_finished
+    def broken(execution):
+        raise RuntimeError("a receiver's own bug")
+
+    @hooks.on_run_finished
+    def record(execution):
+        seen.append((execution.id, execution.status))
+
+    execution = running(agent)
+    tasks.run_finished(str(execution.id))  # not finished yet: nothing to call
+    services.complete_execution(execution.id, {})
+    tasks.run_finished(str(execution.id))
+
+    assert seen == [(execution.id, "completed")]

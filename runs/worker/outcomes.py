@@ -1,0 +1,55 @@
+"""How a run leaves its worker: each outcome knows the one service call that records it.
+
+The host treats every outcome alike: it closes the run's stream (which
+cancels the run on the agent server), frees the Celery thread that waited
+on the run, and calls ``finish``. An outcome that is not an end belongs here
+too: a run that must wait for a person (the interrupts issue) becomes an
+outcome whose ``finish`` parks the execution, and resuming it enqueues
+``run_execution`` again, so a waiting run holds no thread and no stream.
+"""
+
+from dataclasses import dataclass
+
+from runs import services
+
+
+class Outcome:
+    """Base class: ``finish(execution_id)`` records the outcome, returning the execution or None."""
+
+    def finish(self, execution_id):
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Completed(Outcome):
+    output: dict
+
+    def finish(self, execution_id):
+        return services.complete_execution(execution_id, self.output)
+
+
+@dataclass(frozen=True)
+class Failed(Outcome):
+    message: str
+    code: str
+
+    def finish(self, execution_id):
+        return services.fail_execution(execution_id, self.message, self.code)
+
+
+class Stopped(Outcome):
+    """A stop was requested; the stream is closed, so the run has ended."""
+
+    def finish(self, execution_id):
+        return services.confirm_stopped(execution_id)
+
+
+class Lost(Outcome):
+    """Someone else ended the execution (a stop, the reaper): nothing left to record."""
+
+    def finish(self, execution_id):
+        return None
+
+
+STOPPED = Stopped()
+LOST = Lost()

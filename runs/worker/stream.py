@@ -1,0 +1,54 @@
+"""Reading one run's event stream from the agent server (on the worker's event loop)."""
+
+import json
+import logging
+
+from django.utils import timezone
+
+from contract.events import ERROR, RESULT
+from runs.events import MalformedEvent, PendingEvent, check_agent_event
+
+from .client import AgentServerError, open_run_stream
+from .outcomes import Completed, Failed
+
+logger = logging.getLogger(__name__)
+
+
+def execution_request(execution):
+    """The body of the agent server's /execute call (built before the loop: it must not touch the ORM)."""
+    agent = execution.agent
+    return {
+        "execution_id": str(execution.id),
+        "agent": {"id": str(agent.id), "name": agent.name, "runtime": agent.runtime, "config": agent.config},
+        "input_data": execution.input_data,
+    }
+
+
+async def read_stream(payload, put, room):
+    """Hand each event of the run's stream to ``put``, then exactly one outcome (unless cancelled).
+
+    ``room`` is awaited after each event: it returns at once while the
+    worker keeps up, and holds the stream while too many events wait to be
+    stored, so a slow database slows the agent down instead of filling memory.
+    """
+    try:
+        async with open_run_stream(payload) as source:
+            async for sse in source.aiter_sse():
+                data = json.loads(sse.data) if sse.data else {}
+                if sse.event == RESULT:
+                    put(Completed(output=data.get("output")))
+                    return
+                if sse.event == ERROR:
+                    put(Failed(data.get("message") or "The agent failed.", data.get("code") or "agent_error"))
+                    return
+                put(PendingEvent(sse.event, check_agent_event(sse.event, data), timezone.now()))
+                await room()
+        put(Failed("Agent service ended the stream without a result.", "mcp_protocol_error"))
+    except AgentServerError as error:
+        put(Failed(error.message, error.code))
+    except (ValueError, MalformedEvent) as exc:
+        put(Failed(f"Agent service sent a malformed stream: {exc}", "mcp_protocol_error"))
+    except Exception:
+        # CancelledError is a BaseException: a cancelled reader ends here silently.
+        logger.exception("Reading the agent stream of %s failed", payload["execution_id"])
+        put(Failed("The worker could not read the agent service's stream.", "internal_error"))
