@@ -25,6 +25,8 @@ describe('API errors in plain words', () => {
     expect(new ApiError(404, { detail: 'Not found.' }).message).toBe('Not found.')
     expect(new ApiError(0, null).message).toMatch(/cannot reach the server/i)
     expect(new ApiError(502, '<html>').message).toBe('The server had a problem (502). Please try again.')
+    expect(new ApiError(409, { non_field_errors: ['The agent is inactive.'] }).message).toBe('The agent is inactive.')
+    expect(new ApiError(409, null).message).toBe('Request failed (409).')
     expect(describeError(new Error('plain'))).toBe('plain')
   })
 

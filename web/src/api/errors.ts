@@ -68,7 +68,8 @@ export function describeStatus(status: number, data: unknown): string {
   if (status === 401 || status === 403) return detail ?? 'You are not allowed to do that. Are you still logged in?'
   if (status === 404) return detail ?? 'Not found.'
   if (status >= 500) return `The server had a problem (${status}). Please try again.`
-  return detail ?? `Request failed (${status}).`
+  // A refusal such as 409 (the agent is inactive) may carry field errors, like a 400.
+  return detail ?? flattenErrors(data).non_field_errors?.join(' ') ?? `Request failed (${status}).`
 }
 
 /** Plain words for any thrown value. */

@@ -19,6 +19,25 @@ describe('LiveLog', () => {
     expect(bar).toHaveAttribute('value', '40')
   })
 
+  it("shows the latest progress event's percent, and 100% once the execution completed", async () => {
+    const log = logOf(ev.started(1), ev.progress(2, 'planning', 10), ev.progress(3, 'writing', 60))
+    const { rerender } = render(LiveLog, { props: { log, status: 'running' } })
+    expect(screen.getByRole('progressbar', { name: 'Stage: writing' })).toHaveAttribute('value', '60')
+    expect(screen.getByText('60%')).toBeInTheDocument()
+
+    await rerender({ log: logOf(ev.started(1), ev.progress(2, 'writing', 60), ev.completed(3)), status: 'completed' })
+    expect(screen.getByRole('progressbar', { name: 'Last stage: writing' })).toHaveAttribute('value', '100')
+    expect(screen.getByText('100%')).toBeInTheDocument()
+  })
+
+  it('keeps the last percent of a run that stopped, and shows no number before one is known', async () => {
+    const { rerender } = render(LiveLog, { props: { log: logOf(ev.started(1)), status: 'running' } })
+    expect(screen.getByRole('progressbar', { name: 'Waiting for the agent…' })).not.toHaveAttribute('value')
+    expect(screen.queryByText(/%$/)).not.toBeInTheDocument()
+    await rerender({ log: logOf(ev.started(1), ev.progress(2, 'writing', 35), ev.stopped(3)), status: 'stopped' })
+    expect(screen.getByRole('progressbar', { name: 'Last stage: writing' })).toHaveAttribute('value', '35')
+  })
+
   it('shows steps and tool calls as collapsible entries', () => {
     const log = logOf(ev.started(1), ev.step(2, 'search'), ev.toolCall(3, 'web'), ev.message(4, 'Found it'))
     render(LiveLog, { props: { log, status: 'running' } })

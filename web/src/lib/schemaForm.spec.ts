@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { checkConfig, defaultConfig, fieldsFromSchema, type JsonSchema } from './schemaForm'
+import { checkConfig, defaultConfig, fieldsFromSchema, inputFields, type JsonSchema } from './schemaForm'
 
 const synthetic: JsonSchema = {
   type: 'object',
@@ -61,5 +61,41 @@ describe('config form from JSON Schema', () => {
     })
     expect(checkConfig(fields, { tokens: 1 })).toEqual({ steps: ['This field is required.'] })
     expect(checkConfig(fields, defaultConfig(fields))).toEqual({})
+  })
+})
+
+/** The shape of the chat runtimes' input schema: one message under any of several names, or a conversation. */
+const chatInput: JsonSchema = {
+  type: 'object',
+  anyOf: [{ required: ['message'] }, { required: ['prompt'] }, { required: ['messages'] }],
+  properties: {
+    message: { type: 'string', description: 'The new message to reply to.' },
+    prompt: { type: 'string', description: 'Another name for message.' },
+    temperature: { type: 'number', minimum: 0 },
+    messages: { type: 'array', items: { type: 'object' } },
+  },
+}
+
+describe('run input form from JSON Schema', () => {
+  it('shows the fields the starting input uses', () => {
+    expect(inputFields(chatInput, { message: 'Hello' }).map((field) => [field.key, field.kind])).toEqual([
+      ['message', 'string'],
+    ])
+    expect(inputFields(chatInput, { prompt: 'Hi', temperature: 0.5 }).map((field) => field.key)).toEqual([
+      'prompt',
+      'temperature',
+    ])
+  })
+
+  it('shows the required fields, else every simple one, for an empty input', () => {
+    expect(inputFields({ ...chatInput, required: ['message'] }, {}).map((field) => field.key)).toEqual(['message'])
+    expect(inputFields(chatInput, {}).map((field) => field.key)).toEqual(['message', 'prompt', 'temperature'])
+  })
+
+  it('leaves to JSON what a form would hide or cannot show', () => {
+    expect(inputFields(chatInput, { messages: [{ role: 'user', content: 'Hi' }] })).toEqual([])
+    expect(inputFields(chatInput, { message: 'Hi', extra: 1 })).toEqual([])
+    expect(inputFields({ type: 'object', description: 'Anything.' }, { prompt: 'x' })).toEqual([])
+    expect(inputFields(null, {})).toEqual([])
   })
 })

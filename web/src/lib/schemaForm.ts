@@ -1,5 +1,6 @@
 /**
- * Form fields from a runtime's config JSON Schema.
+ * Form fields from a runtime's JSON Schemas: its config_schema (the agent
+ * form) and its input_schema (the run panel).
  *
  * Simple properties (integer, number, string, boolean, enum, each possibly
  * nullable) become form controls; anything else (objects, arrays, unions of
@@ -103,6 +104,24 @@ export function fieldsFromSchema(schema: JsonSchema): ConfigField[] {
       default: property.default,
     }
   })
+}
+
+/**
+ * The controls of a run's input form: the simple properties of the input
+ * schema that the starting input or the schema's `required` names (so a chat
+ * runtime that accepts message, prompt, query... shows just the one its
+ * example uses), else every simple property. Empty when the form cannot
+ * show the input: no properties, or the input has fields the form would
+ * hide (a list of messages, keys the schema does not name); the input is
+ * then edited as JSON.
+ */
+export function inputFields(schema: JsonSchema | null, input: JsonObject): ConfigField[] {
+  const simple = schema?.properties ? fieldsFromSchema(schema).filter((field) => field.kind !== 'json') : []
+  const keys = new Set(simple.map((field) => field.key))
+  if (!simple.length || Object.keys(input).some((key) => !keys.has(key))) return []
+  const named = new Set([...Object.keys(input), ...(schema?.required ?? [])])
+  const chosen = simple.filter((field) => named.has(field.key))
+  return chosen.length ? chosen : simple
 }
 
 /** The schema's defaults, for a new agent. */

@@ -1,5 +1,5 @@
-/** Builders for contract-shaped events, executions and agents in tests. */
-import type { Agent, Execution, JsonValue } from '@/api/types'
+/** Builders for contract-shaped events, executions, agents and runtimes in tests. */
+import type { Agent, Execution, JsonValue, Runtime } from '@/api/types'
 import type { ExecutionEvent } from '@/realtime/frames'
 
 export const EXEC_ID = '11111111-1111-4111-8111-111111111111'
@@ -108,3 +108,39 @@ export function agent(overrides: Partial<Agent> = {}): Agent {
     ...overrides,
   }
 }
+
+/** The synthetic runtime as the catalog lists it: any input, echoed back. */
+export function runtime(overrides: Partial<Runtime> = {}): Runtime {
+  return {
+    name: 'synthetic',
+    description: 'A deterministic script of progress, step and token events.',
+    config_schema: {
+      type: 'object',
+      properties: {
+        steps: { type: 'integer', minimum: 0, default: 3 },
+        tokens: { type: 'integer', minimum: 0, default: 20 },
+        delay_ms: { type: 'integer', minimum: 0, default: 0 },
+        fail_at: { type: ['integer', 'null'], minimum: 1, default: null },
+      },
+    },
+    input_schema: { type: 'object', description: 'Anything: the result echoes it as input.' },
+    input_example: { prompt: 'hello' },
+    ...overrides,
+  }
+}
+
+/** A chat runtime: one message (under one of several names) or a conversation. */
+export const chatRuntime = runtime({
+  name: 'chat',
+  description: 'Chat with an LLM.',
+  config_schema: { type: 'object', properties: { system_prompt: { type: 'string', default: '' } } },
+  input_schema: {
+    anyOf: [{ required: ['message'] }, { required: ['prompt'] }, { required: ['messages'] }],
+    properties: {
+      message: { type: 'string', pattern: '\\S', description: 'The new message to reply to.' },
+      prompt: { type: 'string', pattern: '\\S', description: 'Another name for message.' },
+      messages: { type: 'array', description: 'The conversation so far, oldest first.' },
+    },
+  },
+  input_example: { message: 'Hello! What can you do?' },
+})
