@@ -60,6 +60,7 @@ test('create an agent, run it and watch the text grow to completion', async ({ p
   await expect(log.text).toHaveText(backend.expectedText(id))
   expect(await log.eventCount()).toBe(backend.lastSeq(id))
   await expect(page.getByRole('button', { name: 'Stop' })).toBeDisabled()
+  await expect(log.section.getByRole('progressbar')).toHaveAttribute('value', '100')
   await shot(page, 'smoke-agent-detail')
 
   await page.getByRole('heading', { name: /Current execution/ }).getByRole('link').click()
@@ -73,6 +74,59 @@ test('create an agent, run it and watch the text grow to completion', async ({ p
   await expect(page.getByRole('link', { name: 'Latest execution of Storyteller: completed' })).toBeVisible()
   await shot(page, 'smoke-agents')
   expect(backend.csrfFailures).toEqual([])
+})
+
+/** The Duration cell of the newest history row. */
+function latestDuration(page: Page) {
+  return page.getByRole('row').nth(1).getByRole('cell').nth(3)
+}
+
+test('reloading mid-run keeps the input, the log and a ticking duration', async ({ page, baseURL }) => {
+  const backend = await setUp(page, baseURL)
+  await logIn(page, 'smoke', 'smoke-pass')
+  await createAgent(page, 'Patient', { steps: 1, tokens: 300, delay_ms: 25 })
+  const input = page.getByRole('textbox', { name: 'Input (JSON object)' })
+  await expect(input).toHaveValue(/"prompt": "hello"/)
+  await input.fill('{"prompt": "Tell a long story"}')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await expect(liveLog(page).text).toContainText('w5 ')
+
+  await page.reload()
+  await expect(page.getByRole('textbox', { name: 'Input (JSON object)' })).toHaveValue(/"prompt": "Tell a long story"/)
+  const first = await latestDuration(page).textContent()
+  await expect.poll(() => latestDuration(page).textContent(), { timeout: 5_000 }).not.toBe(first)
+
+  const log = liveLog(page)
+  await expect(log.section).toHaveAttribute('data-status', 'completed', { timeout: 30_000 })
+  const id = await currentExecutionId(page)
+  await expect(log.text).toHaveText(backend.expectedText(id))
+  expect(await log.eventCount()).toBe(backend.lastSeq(id))
+  const final = await latestDuration(page).textContent()
+  await page.waitForTimeout(1_500)
+  await expect(latestDuration(page)).toHaveText(final!)
+})
+
+test('a chat agent gets a message form prefilled from its runtime', async ({ page, baseURL }) => {
+  await setUp(page, baseURL)
+  await logIn(page, 'smoke', 'smoke-pass')
+  await page.getByRole('link', { name: 'New agent' }).click()
+  await page.getByRole('textbox', { name: 'Name' }).fill('Talker')
+  await page.getByRole('combobox', { name: 'Runtime' }).selectOption('chat')
+  await expect(page.getByRole('textbox', { name: 'System prompt' })).toHaveValue('You are helpful.')
+  await page.getByRole('button', { name: 'Create agent' }).click()
+  await expect(page.getByRole('heading', { name: 'Talker', level: 1 })).toBeVisible()
+
+  const message = page.getByRole('textbox', { name: 'Message' })
+  await expect(message).toHaveValue('Hello! What can you do?')
+  await message.fill('Tell me about harbours.')
+  await shot(page, 'smoke-chat-form')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await expect(liveLog(page).section).toHaveAttribute('data-status', 'completed')
+
+  await page.getByRole('checkbox', { name: 'Edit the input as raw JSON' }).check()
+  await expect(page.getByRole('textbox', { name: 'Input (JSON object)' })).toHaveValue(/"message": "Tell me about harbours."/)
+  await page.getByRole('heading', { name: /Current execution/ }).getByRole('link').click()
+  await expect(page.locator('pre').first()).toContainText('"message": "Tell me about harbours."')
 })
 
 test('stop a long run', async ({ page, baseURL }) => {

@@ -22,7 +22,25 @@ const SCHEMA = {
   },
 }
 
+/** Sorted by name, as the real catalog is; every runtime plays the synthetic script here. */
 const RUNTIMES: Runtime[] = [
+  {
+    name: 'chat',
+    description: 'Chat with an LLM: a system prompt and the conversation in, a streamed reply out.',
+    config_schema: {
+      type: 'object',
+      properties: { system_prompt: { type: 'string', default: 'You are helpful.', description: 'How to behave.' } },
+    },
+    input_schema: {
+      anyOf: [{ required: ['message'] }, { required: ['prompt'] }, { required: ['messages'] }],
+      properties: {
+        message: { type: 'string', pattern: '\\S', description: 'The new message to reply to.' },
+        prompt: { type: 'string', pattern: '\\S', description: 'Another name for message.' },
+        messages: { type: 'array', description: 'The conversation so far, oldest first.' },
+      },
+    },
+    input_example: { message: 'Hello! What can you do?' },
+  },
   {
     name: 'synthetic',
     description: 'Deterministic load generator.',
@@ -226,7 +244,9 @@ export class MockBackend {
     }
     this.executions.unshift(execution)
     this.events.set(execution.id, [])
-    void this.run(execution, agent.config as { steps: number; tokens: number; delay_ms: number })
+    // Agents of other runtimes have other configs; they play a short script.
+    const config = agent.config as Partial<{ steps: number; tokens: number; delay_ms: number }>
+    void this.run(execution, { steps: config.steps ?? 1, tokens: config.tokens ?? 10, delay_ms: config.delay_ms ?? 20 })
     return execution
   }
 
@@ -244,6 +264,8 @@ export class MockBackend {
     for (let token = 1; token <= config.tokens; token++) {
       script.push({ type: 'agent_event', event_type: 'token', content: { content: `w${token} ` } })
     }
+    // Like the real runtimes: the last progress event of a successful run is at 100 percent.
+    script.push({ type: 'agent_event', event_type: 'progress', content: { stage: 'done', message: 'Done', percent: 100 } })
     for (const event of script) {
       if (this.stopRequested.has(execution.id)) {
         this.finish(execution, 'stopped', { type: 'execution_stopped', message: 'Stopped on request.' })

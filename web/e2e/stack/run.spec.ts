@@ -21,7 +21,12 @@ test('create an agent, run it and watch the text grow to completion', async ({ p
   const log = liveLog(page)
   await expect(log.section).toHaveAttribute('data-status', 'completed', { timeout: 60_000 })
   await expect(page.getByRole('button', { name: 'Stop' })).toBeDisabled()
+  await expect(log.section.getByRole('progressbar')).toHaveAttribute('value', '100')
   await shot(page, 'stack-agent-detail')
+
+  // A reload shows the input of the latest execution, not an empty one.
+  await page.reload()
+  await expect(page.getByRole('textbox', { name: 'Input (JSON object)' })).toHaveValue(/"prompt": "Tell a story"/)
 
   const id = await currentExecutionId(page)
   const events = await storedEvents(page, id)
