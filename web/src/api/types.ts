@@ -28,11 +28,9 @@ export type AgentPage = Schemas['PaginatedAgentList']
 
 export type Execution = Schemas['Execution']
 export type ExecutionStatus = Schemas['ExecutionStatusEnum']
-export type ExecutionSummary = Schemas['LatestExecution']
 export type ExecutionPage = Schemas['PaginatedExecutionList']
 
 export type KnowledgeDocument = Schemas['Document']
-export type DocumentStatus = Schemas['DocumentStatusEnum']
 
 /**
  * A runtime of the catalog (GET /api/runtimes/): its config_schema and

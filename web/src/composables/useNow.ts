@@ -21,7 +21,7 @@ import {
   type Ref,
 } from 'vue'
 
-export const TICK_MS = 1_000
+const TICK_MS = 1_000
 
 const now = ref(Date.now())
 let users = 0
