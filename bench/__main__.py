@@ -26,7 +26,7 @@ FULL = {
     "naive": {"executions": 10, "tokens": 300},
     "latency": {"executions": 10, "rate": 100, "seconds": 10},
     "start": {"samples": 50},
-    "sse": {"samples": 50, "streams": 200, "executions": 10},
+    "sse": {"samples": 50, "streams": 200},
     "concurrency": {"ladder": [100, 250, 500, 750, 1000], "rate": 4, "seconds": 10, "starts_per_second": 25},
     "replay": {"events": 10_000},
 }
@@ -35,7 +35,7 @@ QUICK = {
     "naive": {"executions": 2, "tokens": 50},
     "latency": {"executions": 2, "rate": 50, "seconds": 1},
     "start": {"samples": 3},
-    "sse": {"samples": 3, "streams": 10, "executions": 2},
+    "sse": {"samples": 3, "streams": 10},
     "concurrency": {"ladder": [5], "rate": 10, "seconds": 1, "starts_per_second": 10},
     "replay": {"events": 500},
 }
@@ -176,7 +176,7 @@ def main(argv=None):
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["throughput", "latency", "start_latency", "concurrency", "replay", "naive"],
+        choices=["throughput", "latency", "start_latency", "sse", "concurrency", "replay", "naive"],
         help="run only these measurements",
     )
     args = parser.parse_args(argv)

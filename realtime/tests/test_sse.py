@@ -119,6 +119,7 @@ def test_missing_credentials_are_a_401_and_someone_elses_execution_a_404(stream_
     anonymous = httpx.get(url, trust_env=False, timeout=10)
     foreign = client_for(stream_api, outsider).get(url)
     bad_cursor = client.get(url, params={"after_seq": "-1"})
+    posted = client.post(url)
 
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == "Token"
@@ -126,3 +127,4 @@ def test_missing_credentials_are_a_401_and_someone_elses_execution_a_404(stream_
     assert (foreign.status_code, foreign.json()) == (404, {"detail": "Not found.", "code": "not_found"})
     assert bad_cursor.status_code == 400
     assert "after_seq" in bad_cursor.json()
+    assert (posted.status_code, posted.json()["code"]) == (405, "method_not_allowed")

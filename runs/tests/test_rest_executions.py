@@ -133,3 +133,12 @@ def test_staff_can_read_and_stop_anyones_execution(api_as, staff, agent):
     client = api_as(staff)
     assert client.get(f"/api/executions/{execution.id}/").status_code == 200
     assert client.post(f"/api/executions/{execution.id}/stop/").json()["status"] == "stopped"
+
+
+def test_the_stream_path_served_by_django_alone_says_where_streams_are_served(api_as, owner, agent):
+    # The api's ASGI application serves it on the event loop (realtime/tests/test_sse.py);
+    # Django's own view only answers where Django runs without that application.
+    execution = AgentExecution.objects.create(agent=agent)
+    response = api_as(owner).get(f"/api/executions/{execution.id}/stream/")
+    assert response.status_code == 501
+    assert response.json()["code"] == "streaming_unavailable"

@@ -13,10 +13,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def enqueued(monkeypatch):
-    """The execution ids run_finished was enqueued for, once their transactions commit."""
+    """The execution ids run_finished was enqueued for so far (by the broker's edge, ``delay``),
+    with a receiver registered."""
+    monkeypatch.setattr(hooks, "_receivers", [lambda execution: None])
     ids = []
     monkeypatch.setattr(tasks.run_finished, "delay", lambda execution_id: ids.append(execution_id))
-    return ids
+
+    def so_far():
+        # The tasks are sent from their own thread, in order: wait for what is queued there.
+        services._enqueuer.submit(lambda: None).result(timeout=5)
+        return list(ids)
+
+    return so_far
 
 
 def running(agent):
@@ -36,11 +44,11 @@ def running(agent):
 def test_each_end_of_a_running_execution_enqueues_one_run_finished(agent, enqueued, finish, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         execution = running(agent)
-    assert enqueued == []  # starting is not an end
+    assert enqueued() == []  # starting is not an end
     with django_capture_on_commit_callbacks(execute=True):
         finish(execution)
         finish(execution)  # a second writer loses the race and enqueues nothing
-    assert enqueued == [str(execution.id)]
+    assert enqueued() == [str(execution.id)]
 
 
 def test_a_pending_execution_stopped_and_a_reaped_one_enqueue_it_too(agent, enqueued, django_capture_on_commit_callbacks):
@@ -50,17 +58,29 @@ def test_a_pending_execution_stopped_and_a_reaped_one_enqueue_it_too(agent, enqu
     with django_capture_on_commit_callbacks(execute=True):
         services.stop_execution(pending)
         services.reap_executions()
-    assert sorted(enqueued) == sorted([str(pending.id), str(lost.id)])
+    assert sorted(enqueued()) == sorted([str(pending.id), str(lost.id)])
 
 
 def test_it_is_enqueued_only_once_the_transaction_commits(agent, enqueued, django_capture_on_commit_callbacks):
     execution = running(agent)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.complete_execution(execution.id, {})
-    assert enqueued == []  # not before commit
+    assert enqueued() == []  # not before commit
     for callback in callbacks:
         callback()
-    assert enqueued == [str(execution.id)]
+    assert enqueued() == [str(execution.id)]
+
+
+def test_nothing_is_enqueued_while_no_feature_listens(agent, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(hooks, "_receivers", [])
+    sent = []
+    monkeypatch.setattr(tasks.run_finished, "delay", sent.append)
+    execution = running(agent)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.complete_execution(execution.id, {})
+    services._enqueuer.submit(lambda: None).result(timeout=5)
+    assert sent == []
+    assert callbacks  # the transition's broadcast still went out
 
 
 def test_the_task_calls_every_receiver_once_even_when_one_fails(agent, monkeypatch):
