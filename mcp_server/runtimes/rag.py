@@ -63,7 +63,7 @@ class RagRuntime(Runtime):
         },
     }
     input_schema = llm_input_schema("The question to answer from the agent's documents.")
-    input_example = {"question": "What do the documents say about refunds?"}
+    input_example = {"question": "What happens to a run when its worker dies?"}
 
     async def run(self, request: RunRequest) -> AsyncIterator[Event | Result]:
         config = request.agent.config
