@@ -41,9 +41,6 @@ QUICK = {
 }
 
 
-SETTLE_SECONDS = 2
-
-
 def sized(base, seconds=None, ladder=None):
     """The sizes of a run: the defaults, with the duration and the ladder given on the command line."""
     sizes = {name: dict(values) for name, values in base.items()}
@@ -80,7 +77,7 @@ async def measure(stack, sizes, only=None):
             if results:
                 # The last measurement's tail (hundreds of sockets closing,
                 # runs ending) must not count against this one.
-                await asyncio.sleep(SETTLE_SECONDS)
+                await asyncio.sleep(scenarios.SETTLE_SECONDS)
             # Each measurement starts with the client's garbage collected and
             # collection off, so a pause in this process is not counted as
             # latency of the system under test.

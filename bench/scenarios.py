@@ -3,13 +3,13 @@
 import asyncio
 import time
 
-from asgiref.sync import sync_to_async
-
 import httpx
+from asgiref.sync import sync_to_async
 
 from .clients import StreamWatcher, Watcher, exactly_once_in_order
 
 START_SPACING = 0.1  # seconds between two timed starts
+SETTLE_SECONDS = 2  # between measurements, and after a burst of connections
 # The events of a synthetic run with no steps besides its tokens:
 # execution_started and the terminal event.
 FRAME_EVENTS = 2
@@ -220,6 +220,8 @@ async def start_latency_with_streams(api, owner, samples, streams):
         if len(watchers) % 25 == 0:  # daphne's listen backlog is short
             await asyncio.wait_for(asyncio.gather(*(watcher.opened.wait() for watcher in watchers)), 60)
     await asyncio.wait_for(asyncio.gather(*(watcher.opened.wait() for watcher in watchers)), 60)
+    # As between measurements: the tail of opening 200 connections must not count against the starts.
+    await asyncio.sleep(SETTLE_SECONDS)
     loaded = await start_latency(api, owner, samples)
     for execution_id in ids:
         response = await api.http.post(f"/api/executions/{execution_id}/stop/")

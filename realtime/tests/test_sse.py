@@ -91,12 +91,13 @@ def test_open_streams_hold_none_of_the_request_threads(stream_api, owner, make_a
     # Twice as many streams as the api has request threads, all open at once.
     results = {}
 
-    def follow(index, execution_id):
-        with client_for(stream_api, owner) as own:
+    def follow(index, own, execution_id):
+        with own:
             results[index] = stream_events(own, execution_id)
 
+    # Clients made here: a thread that touched the database would keep its connection open.
     readers = [
-        threading.Thread(target=follow, args=(index, execution_id))
+        threading.Thread(target=follow, args=(index, client_for(stream_api, owner), execution_id))
         for index, execution_id in enumerate(execution_ids * 2)
     ]
     for reader in readers:
