@@ -12,11 +12,11 @@ from rest_framework import status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.limits import JSONParser
 from config.schema import field_errors
 from runs import services as runs_services
 from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer

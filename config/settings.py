@@ -213,7 +213,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
     # JSON bodies only (uploads declare multipart themselves): one request
     # type per operation is what generated clients handle.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.limits.JSONParser"],
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -25,10 +25,11 @@ from rest_framework.renderers import JSONRenderer
 
 from agents.selectors import agents_visible_to
 from config.errors import check_data, socket_error
+from config.limits import TooDeep, parse_json
 from contract.errors import PlatformError
 from runs import events, selectors, services
 from runs.models import AgentExecution
-from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer
+from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer, after_seq_field
 
 from .auth import user_for_token
 from .feed import Feed, LiveDispatch, first_chunk_if_visible
@@ -43,7 +44,7 @@ class ExecutionFrame(serializers.Serializer):
 
 
 class SubscribeFrame(ExecutionFrame):
-    after_seq = serializers.IntegerField(min_value=0, default=0)
+    after_seq = after_seq_field()
 
 
 class StartFrame(ExecutionCreateSerializer):
@@ -103,7 +104,9 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
-            content = json.loads(text_data) if text_data is not None else None
+            content = parse_json(text_data) if text_data is not None else None
+        except TooDeep as error:
+            return await self.send_error(PlatformError(str(error), "invalid_json"))
         except ValueError:
             return await self.send_error(PlatformError("Frames must be valid JSON.", "invalid_json"))
         if not isinstance(content, dict):

@@ -34,6 +34,7 @@ from rest_framework import serializers
 from config.errors import check_data, rest_body
 from contract.errors import PlatformError
 from runs import selectors
+from runs.serializers import after_seq_field
 
 from .auth import user_for_scope
 from .feed import Feed, LiveDispatch, first_chunk_if_visible
@@ -51,7 +52,7 @@ OPENED = b": stream opened\n\n"
 
 
 class StreamQuery(serializers.Serializer):
-    after_seq = serializers.IntegerField(min_value=0, default=0)
+    after_seq = after_seq_field()
 
 
 def encode_frame(message):

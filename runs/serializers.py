@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.limits import MAX_SEQ
 from contract.events import AGENT_EVENT, AGENT_EVENT_FIELDS, EXECUTION_STARTED, TERMINAL_TYPES
 
 from .models import AgentExecution
@@ -69,6 +70,11 @@ class EventPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
 
 
+def after_seq_field():
+    """The cursor of every replay (REST, sockets, SSE): a seq, so bounded like one."""
+    return serializers.IntegerField(min_value=0, max_value=MAX_SEQ, default=0)
+
+
 class EventQuerySerializer(serializers.Serializer):
-    after_seq = serializers.IntegerField(min_value=0, default=0)
+    after_seq = after_seq_field()
     limit = serializers.IntegerField(min_value=1, max_value=5000, default=1000)
