@@ -7,15 +7,15 @@ from Celery tasks). However a call fails, it fails as one
 ``AgentServerError`` subclass with a ``message`` fit for a person and the
 ``code`` an execution records:
 
-=========================  ======================  ===============================
-error                      code                    when
-=========================  ======================  ===============================
-``AgentServerUnavailable`` ``mcp_unavailable``     unreachable, connection lost, 5xx
-``AgentServerTimeout``     ``mcp_timeout``         no answer in time (also retried)
-``AgentServerUnauthorized````mcp_unauthorized``    the shared token was refused
-``AgentServerRejected``    the server's own code   a 4xx with the server's message
-``AgentServerProtocolError````mcp_protocol_error``  a malformed or cut-off answer
-=========================  ======================  ===============================
+============================  ======================  =================================
+error                         code                    when
+============================  ======================  =================================
+``AgentServerUnavailable``    ``mcp_unavailable``     unreachable, connection lost, 5xx
+``AgentServerTimeout``        ``mcp_timeout``         no answer in time (also retried)
+``AgentServerUnauthorized``   ``mcp_unauthorized``    the shared token was refused
+``AgentServerRejected``       the server's own code   a 4xx with the server's message
+``AgentServerProtocolError``  ``mcp_protocol_error``  a malformed or cut-off answer
+============================  ======================  =================================
 
 ``AgentServerUnavailable`` (and so ``AgentServerTimeout``) is worth a retry.
 """
