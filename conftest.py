@@ -106,7 +106,7 @@ def redis_url():
 @pytest.fixture(scope="session")
 def agent_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("agent-server")
-    env = {"MCP_AGENT_TOKEN": None, "MCP_PING_INTERVAL": "1", "MCP_DATA_DIR": str(data), "LLM_PROVIDER": "local"}
+    env = {"MCP_PING_INTERVAL": "1", "MCP_DATA_DIR": str(data), "LLM_PROVIDER": "local"}
     with start_mcp_server(env=env) as server:
         yield server
 
@@ -128,7 +128,7 @@ def platform_env(django_db_setup, redis_url, agent_server):
         "DATABASE_URL": _database_url(connection.settings_dict),
         "REDIS_URL": redis_url,
         "MCP_AGENT_URL": agent_server.url,
-        "MCP_AGENT_TOKEN": None,
+        "MCP_AGENT_TOKEN": agent_server.token,
         "DEBUG": None,
     }
 

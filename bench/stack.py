@@ -42,10 +42,11 @@ class BenchStack:
         )
         mcp = self._keep(
             start_mcp_server(
-                env={"MCP_LOG_LEVEL": "WARNING", "MCP_AGENT_TOKEN": None, "MCP_DATA_DIR": str(self.workdir / "agent")}
+                env={"MCP_LOG_LEVEL": "WARNING", "MCP_DATA_DIR": str(self.workdir / "agent")}
             )
         )
         self.env["MCP_AGENT_URL"] = mcp.url
+        self.env["MCP_AGENT_TOKEN"] = mcp.token
         self.worker = self._keep(start_worker(self.env, concurrency=self.worker_concurrency))
         self.api = self._keep(start_api(self.env))
         # This process reads and verifies the same database.

@@ -10,10 +10,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from contract.files import private_directory, private_file
+
 from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+# Everything this installation keeps on disk (the SQLite database, the beat
+# schedule, generated secrets): 0700, so no other account on the host reads it.
+VAR_DIR = private_directory(Path(env_str("VAR_DIR", str(BASE_DIR / "var"))))
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -98,7 +102,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        # Created 0600 before SQLite opens it; its -wal and -shm files inherit that.
+        private_file(Path(DATABASES["default"]["NAME"]))
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers (the api) and the writer (a worker) work at once;
         # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the

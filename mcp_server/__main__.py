@@ -13,7 +13,6 @@ only exits 1 when the committed file is stale.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import os
 import sys
@@ -93,21 +92,15 @@ def _configure_logging(level: str) -> None:
 
 
 def _warn_if_exposed(settings: Settings) -> None:
-    if settings.agent_token or _is_loopback(settings.host):
+    if settings.agent_token:
         return
+    # Only an explicit MCP_ALLOW_NO_TOKEN=1 gets here (load_settings refuses otherwise).
     logger.warning(
-        "Listening on %s without MCP_AGENT_TOKEN: anyone who can reach this port can run agents.",
+        "Running without a token (MCP_ALLOW_NO_TOKEN=1): anyone who can reach %s:%s can run agents "
+        "and read, plant or delete every knowledge document.",
         settings.host,
+        settings.port,
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 if __name__ == "__main__":

@@ -12,8 +12,12 @@
 ``/mcp``
     The Model Context Protocol, streamable HTTP (see ``mcp_server.interop``).
 
-When a token is configured, every other request needs
-``Authorization: Bearer <token>`` or gets 401 with code ``unauthorized``.
+Every request is checked by ``RequestGuard`` before routing: its ``Host``
+must be one of ``MCP_ALLOWED_HOSTS`` (else 400 ``invalid_host``: a web page
+cannot reach this server by DNS rebinding), a body must be JSON (else 415
+``unsupported_media_type``: no form or ``text/plain`` post a browser sends
+without asking), and, except for ``/health``, ``Authorization: Bearer
+<token>`` must carry ``MCP_AGENT_TOKEN`` (else 401 ``unauthorized``).
 """
 
 from __future__ import annotations
@@ -56,9 +60,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             yield
         await services.aclose()
 
-    middleware = []
-    if settings.agent_token:
-        middleware.append(Middleware(BearerTokenGuard, token=settings.agent_token))
+    middleware = [Middleware(RequestGuard, token=settings.agent_token, hosts=allowed_hosts(settings))]
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
@@ -135,30 +137,67 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     return error_response(500, "Internal server error.", "internal_error")
 
 
-class BearerTokenGuard:
-    """Rejects requests without ``Authorization: Bearer <token>``, except the open routes."""
+def allowed_hosts(settings: Settings) -> frozenset[str]:
+    """The configured host names, plus the address the server was bound to when it names one."""
+    hosts = set(settings.allowed_hosts)
+    if settings.host not in ("0.0.0.0", "::"):
+        hosts.add(settings.host.lower())
+    return frozenset(hosts)
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+
+def host_name(header: bytes) -> str:
+    """``Host`` without its port, lower-cased; IPv6 literals lose their brackets."""
+    host = header.decode("latin-1").strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+class RequestGuard:
+    """Refuses, before any route runs: a foreign ``Host``, a body that is not JSON,
+    and (except the open routes) a missing or wrong bearer token when one is set."""
+
+    BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+    def __init__(self, app: ASGIApp, token: str | None, hosts: frozenset[str]) -> None:
         self._app = app
-        self._token = token.encode()
+        self._token = token.encode() if token else None
+        self._hosts = hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (scope["method"], scope["path"]) in OPEN_ROUTES:
+        if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        provided = dict(scope["headers"]).get(b"authorization")
+        response = self._refusal(scope)
+        if response is None:
+            await self._app(scope, receive, send)
+        else:
+            await response(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> Response | None:
+        headers = dict(scope["headers"])
+        if "*" not in self._hosts and host_name(headers.get(b"host", b"")) not in self._hosts:
+            return error_response(400, "This server does not answer for that Host.", "invalid_host")
+        if scope["method"] in self.BODY_METHODS and not _is_json(headers.get(b"content-type", b"")):
+            return error_response(415, "Send the body as application/json.", "unsupported_media_type")
+        if self._token is None or (scope["method"], scope["path"]) in OPEN_ROUTES:
+            return None
+        provided = headers.get(b"authorization")
         if provided is not None and self._is_valid(provided):
-            await self._app(scope, receive, send)
-            return
+            return None
         message = (
             "Missing bearer token: send 'Authorization: Bearer <token>'."
             if provided is None
             else "Invalid bearer token."
         )
-        response = error_response(401, message, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
-        await response(scope, receive, send)
+        return error_response(401, message, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
     def _is_valid(self, authorization: bytes) -> bool:
         scheme, _, credentials = authorization.partition(b" ")
         # compare_digest so the time taken does not reveal how much of a guess was right.
         return scheme.lower() == b"bearer" and hmac.compare_digest(credentials.strip(), self._token)
+
+
+def _is_json(content_type: bytes) -> bool:
+    media_type = content_type.partition(b";")[0].strip().lower()
+    return media_type == b"application/json"

@@ -10,7 +10,9 @@ a confusing bind or timeout error.
 | MCP_HOST            | 127.0.0.1   | Interface to listen on (loopback unless set).  |
 | MCP_PORT            | 8001        | TCP port, 1..65535.                            |
 | MCP_PING_INTERVAL   | 10          | Seconds of silence before an SSE ``: ping``.   |
-| MCP_AGENT_TOKEN     | (unset)     | Shared bearer token; unset or empty = no auth. |
+| MCP_AGENT_TOKEN     | (required)  | Shared bearer token every caller but /health sends. |
+| MCP_ALLOW_NO_TOKEN  | 0           | 1 runs without a token (an explicit opt-in, logged). |
+| MCP_ALLOWED_HOSTS   | 127.0.0.1,localhost,::1 | ``Host`` names accepted (comma-separated; ``*`` any). |
 | MCP_LOG_LEVEL       | INFO        | DEBUG, INFO, WARNING, ERROR or CRITICAL.       |
 | MCP_DATA_DIR        | var/agent-server | Knowledge base directory (relative to cwd). |
 | LLM_PROVIDER        | local       | Provider of agents whose config names none.    |
@@ -55,6 +57,9 @@ class Settings:
     ping_interval: float = 10.0
     # repr=False keeps the secret out of logs and tracebacks that print settings.
     agent_token: str | None = field(default=None, repr=False)
+    # Host names a request may name; anything else is refused, so a web page
+    # cannot reach this server through DNS rebinding.
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
     log_level: str = "INFO"
     data_dir: Path = Path("var/agent-server")
     llm_provider: str = "local"
@@ -73,11 +78,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build ``Settings`` from ``environ`` (default: ``os.environ``)."""
     env = os.environ if environ is None else environ
     defaults = Settings()
+    agent_token = env_optional_str(env, "MCP_AGENT_TOKEN")
+    if agent_token is None and not env_flag(env, "MCP_ALLOW_NO_TOKEN"):
+        raise SettingsError(
+            "MCP_AGENT_TOKEN is not set: set it to the token the platform's workers send "
+            "(`make run` keeps one in var/secrets.env), or set MCP_ALLOW_NO_TOKEN=1 to let "
+            "anyone who can reach this server run agents and read every knowledge base."
+        )
     return Settings(
         host=env_str(env, "MCP_HOST", defaults.host),
         port=env_int(env, "MCP_PORT", defaults.port, minimum=1, maximum=65535),
         ping_interval=env_float(env, "MCP_PING_INTERVAL", defaults.ping_interval, minimum=0.01),
-        agent_token=env_optional_str(env, "MCP_AGENT_TOKEN"),
+        agent_token=agent_token,
+        allowed_hosts=env_names(env, "MCP_ALLOWED_HOSTS", defaults.allowed_hosts),
         log_level=env_choice(env, "MCP_LOG_LEVEL", defaults.log_level, LOG_LEVELS),
         data_dir=Path(env_str(env, "MCP_DATA_DIR", str(defaults.data_dir))),
         llm_provider=env_choice(env, "LLM_PROVIDER", defaults.llm_provider, LLM_PROVIDERS, normalize=str.lower),
@@ -116,6 +129,27 @@ def env_optional_str(env: Mapping[str, str], name: str) -> str | None:
     """
     value = (env.get(name) or "").strip()
     return value or None
+
+
+def env_flag(env: Mapping[str, str], name: str) -> bool:
+    """``1``/``true``/``yes``/``on`` (any case) is true; unset, blank or ``0``/``false``/``no``/``off`` false."""
+    value = (env.get(name) or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0, got {env.get(name)!r}.")
+
+
+def env_names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list of names, lower-cased; unset means ``default``."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    names = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    if not names:
+        raise SettingsError(f"{name} must name at least one host (or '*' for any).")
+    return names
 
 
 def env_int(

@@ -52,8 +52,9 @@ def main():
         )
         try:
             agent_data = str(Path(workdir) / "agent-server")
-            processes.append(start_mcp_server(env={"MCP_AGENT_TOKEN": None, "MCP_DATA_DIR": agent_data}))
+            processes.append(start_mcp_server(env={"MCP_DATA_DIR": agent_data}))
             env["MCP_AGENT_URL"] = processes[-1].url
+            env["MCP_AGENT_TOKEN"] = processes[-1].token
             processes.append(start_worker(env, concurrency=8))
             port = free_port()
             pidfile = Path(workdir) / "api.pid"

@@ -6,8 +6,8 @@ and stops the whole group (SIGTERM, then SIGKILL) afterwards. Launchers for
 particular programs are thin subclasses or functions on top of it, like
 ``start_mcp_server`` below; Celery or daphne launchers fit the same mould::
 
-    with start_mcp_server(env={"MCP_AGENT_TOKEN": "secret"}) as server:
-        httpx.get(f"{server.url}/health")
+    with start_mcp_server() as server:
+        httpx.post(f"{server.url}/execute", json=..., headers=server.headers)
 
 Everything binds to and talks to 127.0.0.1 only.
 """
@@ -15,6 +15,7 @@ Everything binds to and talks to 127.0.0.1 only.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -31,6 +32,31 @@ T = TypeVar("T")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
+
+
+def listening_ports(pid: int) -> set[tuple[str, int]]:
+    """The TCP (address, port) pairs process ``pid`` listens on, read from /proc (Linux)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = set()
+    for table, width in (("tcp", 8), ("tcp6", 32)):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] != "0A" or fields[9] not in inodes:  # 0A: LISTEN
+                continue
+            address, port = fields[1].split(":")
+            found.add(("::" if width == 32 else _ipv4(address), int(port, 16)))
+    return found
+
+
+def _ipv4(little_endian_hex: str) -> str:
+    return socket.inet_ntoa(bytes.fromhex(little_endian_hex)[::-1])
 
 
 class ProcessStartError(RuntimeError):
@@ -244,11 +270,21 @@ class ManagedProcess:
 
 
 class McpServerProcess(ManagedProcess):
-    """``python -m mcp_server`` on a loopback port; ``url`` is its base URL."""
+    """``python -m mcp_server`` on a loopback port; ``url`` is its base URL.
+
+    Like the real default it requires a bearer token: one is made up unless
+    ``env`` names ``MCP_AGENT_TOKEN`` (``None`` with ``MCP_ALLOW_NO_TOKEN=1``
+    runs it open). ``token`` is what a caller sends, ``headers`` the header.
+    """
 
     def __init__(self, port: int, env: Mapping[str, str | None] | None = None, **options: Any) -> None:
         self.port = port
         self.url = f"http://{LOOPBACK}:{port}"
+        env = dict(env or {})
+        if "MCP_AGENT_TOKEN" not in env:
+            env["MCP_AGENT_TOKEN"] = secrets.token_urlsafe(24)
+        self.token = env["MCP_AGENT_TOKEN"]
+        self.headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         super().__init__(
             [sys.executable, "-m", "mcp_server", "--host", LOOPBACK, "--port", str(port)],
             env=env,

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from contract.files import private_file
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     agent_id TEXT NOT NULL,
@@ -123,7 +125,7 @@ class KnowledgeStore:
         with self._write_lock:
             if self._ready:
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)  # users' documents: no other account may read them
             with closing(sqlite3.connect(self.path, timeout=30)) as db:
                 db.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
                 db.executescript(SCHEMA)

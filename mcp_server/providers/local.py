@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import secrets
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -146,6 +147,13 @@ def _load_model(path: Path, threads: int, context: int, slots: int) -> Any:
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads
     params.verbosity = -1  # llama.cpp logs every slot event to stderr otherwise
+    # xllamacpp.Server also opens llama.cpp's own OpenAI-style HTTP server on a
+    # random loopback port; this provider never uses it (it calls the model in
+    # process). A random key that nothing keeps locks that port, and CORS is off
+    # so no web page can read from it.
+    params.hostnames = ["127.0.0.1"]
+    params.api_keys = [secrets.token_urlsafe(32)]
+    params.cors_origins = ""
     params.warmup = False
     logger.info("loading local LLM %s (threads=%d, context=%d, slots=%d)", path.name, threads, context, slots)
     try:

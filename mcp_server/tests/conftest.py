@@ -28,7 +28,9 @@ LLM_TIMEOUT = 1.0
 
 # A developer's exported settings must not change what the tests see.
 BASE_ENV = {
+    # The open server runs without a token, as an explicit opt-in allows.
     "MCP_AGENT_TOKEN": None,
+    "MCP_ALLOW_NO_TOKEN": "1",
     "MCP_PING_INTERVAL": str(PING_INTERVAL),
     "MCP_LOG_LEVEL": "INFO",
     "LLM_PROVIDER": None,

@@ -6,10 +6,12 @@ The server process loads the model on the first request; these tests keep
 
 import time
 
+import httpx
+
 from httpx_sse import connect_sse
 
 from mcp_server.tests.helpers import SSE, event_types, execute_body, health, stream_events
-from testsupport import wait_until
+from testsupport import LOOPBACK, listening_ports, wait_until
 
 
 def test_the_default_provider_is_the_local_model_and_it_streams_a_reply(client):
@@ -57,3 +59,21 @@ def test_closing_the_stream_stops_a_long_local_generation(client):
     quick = execute_body({"max_tokens": 2}, runtime="chat", input_data={"message": "Hi"})
     assert stream_events(client, quick, SSE)[-1][0] == "result"
     assert time.monotonic() - started < 10
+
+
+def test_the_model_listens_nowhere_a_caller_could_use(mcp_server, client):
+    """llama.cpp's own HTTP server, opened beside the model, is bound to loopback,
+    locked by a key nobody knows and has CORS off."""
+    stream_events(client, execute_body({"max_tokens": 2}, runtime="chat", input_data={"message": "Hi"}), SSE)
+
+    others = {(address, port) for address, port in listening_ports(mcp_server.pid) if port != mcp_server.port}
+    assert others, "the model's side server was expected to be running"
+    for address, port in others:
+        assert address == LOOPBACK
+        for method, path in [("GET", "/v1/models"), ("POST", "/v1/chat/completions"), ("GET", "/slots")]:
+            response = httpx.request(
+                method, f"http://{LOOPBACK}:{port}{path}", headers={"Origin": "http://evil.example"},
+                json={"messages": [{"role": "user", "content": "hi"}]}, timeout=5, trust_env=False,
+            )
+            assert response.status_code in (401, 404, 501), (path, response.status_code, response.text[:200])
+            assert response.headers.get("access-control-allow-origin", "") == ""  # no origin may read it

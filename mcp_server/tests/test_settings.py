@@ -4,11 +4,32 @@ import pytest
 
 from mcp_server.settings import Settings, SettingsError, load_settings
 
+TOKEN = {"MCP_AGENT_TOKEN": "t0ken"}
 
-def test_it_defaults_to_loopback_port_8001_and_no_token():
-    assert load_settings({}) == Settings(
-        host="127.0.0.1", port=8001, ping_interval=10.0, agent_token=None, log_level="INFO"
+
+def test_it_defaults_to_loopback_port_8001():
+    assert load_settings(TOKEN) == Settings(
+        host="127.0.0.1", port=8001, ping_interval=10.0, agent_token="t0ken", log_level="INFO"
     )
+    assert Settings().allowed_hosts == ("127.0.0.1", "localhost", "::1")
+
+
+@pytest.mark.parametrize("environ", [{}, {"MCP_AGENT_TOKEN": "  "}, {"MCP_ALLOW_NO_TOKEN": "0"}])
+def test_it_requires_a_token(environ):
+    with pytest.raises(SettingsError, match="MCP_AGENT_TOKEN is not set"):
+        load_settings(environ)
+
+
+def test_it_runs_without_a_token_only_when_told_to():
+    assert load_settings({"MCP_ALLOW_NO_TOKEN": "1"}).agent_token is None
+    with pytest.raises(SettingsError, match="MCP_ALLOW_NO_TOKEN must be 1 or 0"):
+        load_settings({"MCP_ALLOW_NO_TOKEN": "maybe"})
+
+
+def test_it_reads_the_allowed_hosts():
+    settings = load_settings({**TOKEN, "MCP_ALLOWED_HOSTS": " agent-server , Localhost,"})
+
+    assert settings.allowed_hosts == ("agent-server", "localhost")
 
 
 def test_it_reads_every_setting_from_the_environment():
@@ -23,10 +44,6 @@ def test_it_reads_every_setting_from_the_environment():
     )
 
     assert settings == Settings(host="0.0.0.0", port=9000, ping_interval=2.5, agent_token="s3cret", log_level="DEBUG")
-
-
-def test_it_treats_a_blank_token_as_no_token():
-    assert load_settings({"MCP_AGENT_TOKEN": "  "}).agent_token is None
 
 
 def test_it_keeps_the_token_out_of_its_repr():
@@ -52,7 +69,7 @@ def test_it_keeps_the_token_out_of_its_repr():
 )
 def test_it_fails_loudly_on_a_bad_value(environ, message):
     with pytest.raises(SettingsError) as failure:
-        load_settings(environ)
+        load_settings({**TOKEN, **environ})
 
     assert str(failure.value) == message
 
@@ -60,6 +77,7 @@ def test_it_fails_loudly_on_a_bad_value(environ, message):
 def test_it_reads_the_llm_and_knowledge_settings():
     settings = load_settings(
         {
+            **TOKEN,
             "LLM_PROVIDER": "OpenAI",
             "OPENAI_BASE_URL": "http://127.0.0.1:11434/v1/",
             "OPENAI_API_KEY": "sk-secret",
@@ -87,6 +105,6 @@ def test_it_reads_the_llm_and_knowledge_settings():
 )
 def test_it_fails_loudly_on_a_bad_llm_setting(environ, message):
     with pytest.raises(SettingsError) as failure:
-        load_settings(environ)
+        load_settings({**TOKEN, **environ})
 
     assert str(failure.value) == message
