@@ -3,9 +3,18 @@
 ``PUT /knowledge/{agent_id}/documents/{document_id}``
     Body ``{"filename": str, "content_type": str, "content_base64": str}``.
     Extracts, chunks, embeds and indexes the document, replacing an earlier
-    version with the same id. 200 ``{"document_id", "chunks": int}``; 400
-    with code ``unsupported_document``, ``unreadable_document``,
-    ``empty_document``, ``document_too_large`` or ``invalid_request``.
+    version with the same id. 200 ``{"document_id", "chunks": int}``. A
+    document that cannot be indexed is a 422 with code
+    ``unsupported_document``, ``unreadable_document``, ``empty_document``,
+    ``document_too_many_pages``, ``document_text_too_long``,
+    ``document_timeout`` or ``document_out_of_memory`` (the limits are the
+    ``MCP_DOCUMENT_*``, ``MCP_PARSE_*`` and ``MCP_INDEX_TIMEOUT`` settings),
+    and nothing of it stays searchable; a body past
+    ``MCP_DOCUMENT_MAX_BYTES`` is a 413 ``document_too_large``; a malformed
+    request a 400 ``invalid_request``. All of these are final: asking again
+    gets the same answer. 503 ``busy`` (no reader free in time; nothing was
+    read) is worth a retry. A PUT of a document that is being indexed
+    waits for that indexing rather than reading it again.
 ``DELETE /knowledge/{agent_id}/documents/{document_id}``
     204, also when there was no such document; it leaves search at once.
 ``POST /knowledge/{agent_id}/search``
@@ -28,22 +37,22 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mcp_server.knowledge import DocumentError
+from mcp_server.knowledge import DocumentError, KnowledgeBusy
+from mcp_server.knowledge.documents import DOCUMENT_TOO_LARGE
 from mcp_server.protocol import INVALID_REQUEST, BadRequest
 from mcp_server.responses import error_response
 
-DOCUMENT_TOO_LARGE = "document_too_large"
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-# base64 is 4/3 of the document, plus the JSON around it.
-MAX_BODY_BYTES = MAX_DOCUMENT_BYTES * 4 // 3 + 64 * 1024
+BUSY = "busy"
 MAX_ID_CHARS = 200
 MAX_K = 50
 
 
 async def put_document(request: Request) -> Response:
+    max_bytes = request.app.state.services.settings.document_max_bytes
     try:
         agent_id, document_id = _ids(request)
-        body = await _json_object(request, MAX_BODY_BYTES)
+        # base64 is 4/3 of the document, plus the JSON around it.
+        body = await _json_object(request, max_bytes * 4 // 3 + 64 * 1024)
         problems: dict[str, str] = {}
         filename = _text(body, "filename", problems, required=True)
         content_type = _text(body, "content_type", problems, required=True)
@@ -56,18 +65,24 @@ async def put_document(request: Request) -> Response:
                 problems["content_base64"] = "Must be base64."
         if problems:
             raise BadRequest(_summary(problems), INVALID_REQUEST, problems)
+    except BodyTooLarge:
+        return _too_large(max_bytes)
     except BadRequest as rejection:
         return error_response(400, rejection.message, rejection.code, fields=rejection.fields)
-    if len(content) > MAX_DOCUMENT_BYTES:
-        return error_response(
-            400, f"The document is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB.", DOCUMENT_TOO_LARGE
-        )
+    if len(content) > max_bytes:
+        return _too_large(max_bytes)
     knowledge = request.app.state.services.knowledge
     try:
         chunks = await knowledge.put_document(agent_id, document_id, filename, content_type, content)
     except DocumentError as error:
-        return error_response(400, error.message, error.code)
+        return error_response(422, error.message, error.code)
+    except KnowledgeBusy as busy:
+        return error_response(503, str(busy), BUSY)
     return JSONResponse({"document_id": document_id, "chunks": chunks})
+
+
+def _too_large(max_bytes: int) -> Response:
+    return error_response(413, f"The document is larger than {max_bytes / (1024 * 1024):g} MiB.", DOCUMENT_TOO_LARGE)
 
 
 async def delete_document(request: Request) -> Response:
@@ -103,6 +118,10 @@ routes = [
 ]
 
 
+class BodyTooLarge(BadRequest):
+    pass
+
+
 def _ids(request: Request) -> tuple[str, str | None]:
     agent_id = request.path_params["agent_id"]
     document_id = request.path_params.get("document_id")
@@ -118,7 +137,7 @@ async def _json_object(request: Request, limit: int) -> dict[str, Any]:
         async for piece in request.stream():
             body += piece
             if len(body) > limit:
-                raise BadRequest(f"The request body is larger than {limit} bytes.", DOCUMENT_TOO_LARGE)
+                raise BodyTooLarge(f"The request body is larger than {limit} bytes.", DOCUMENT_TOO_LARGE)
     except ClientDisconnect:
         raise BadRequest("The client went away.") from None
     try:

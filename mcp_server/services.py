@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from mcp_server.knowledge import KnowledgeBase
+from mcp_server.knowledge import KnowledgeBase, ReadLimits
 from mcp_server.providers import Provider, create_provider
 from mcp_server.settings import Settings
 
@@ -18,7 +18,16 @@ from mcp_server.settings import Settings
 class Services:
     def __init__(self, settings: Settings, knowledge: KnowledgeBase | None = None) -> None:
         self.settings = settings
-        self.knowledge = knowledge or KnowledgeBase(settings.data_dir)
+        self.knowledge = knowledge or KnowledgeBase(
+            settings.data_dir,
+            limits=ReadLimits(
+                max_pages=settings.document_max_pages,
+                max_chars=settings.document_max_chars,
+                timeout=settings.parse_timeout,
+                memory_bytes=settings.parse_memory_mb * 1024 * 1024,
+            ),
+            index_timeout=settings.index_timeout,
+        )
         self._providers: dict[str, Provider] = {}
 
     def provider(self, name: str | None) -> Provider:

@@ -25,6 +25,12 @@ a confusing bind or timeout error.
 | LOCAL_LLM_THREADS   | cores / 2   | CPU threads of the local model.                |
 | LOCAL_LLM_CONTEXT   | 2048        | Context window of each local slot, in tokens.  |
 | LOCAL_LLM_SLOTS     | 2           | Local generations that run at the same time.   |
+| MCP_DOCUMENT_MAX_BYTES | 20971520 | Largest document a PUT may carry (20 MiB).    |
+| MCP_DOCUMENT_MAX_PAGES | 1000     | Pages of a PDF that may be indexed.           |
+| MCP_DOCUMENT_MAX_CHARS | 1000000  | Characters of text a document may hold.       |
+| MCP_PARSE_TIMEOUT   | 30          | Seconds (wall clock and CPU) to read one PDF.  |
+| MCP_PARSE_MEMORY_MB | 1024        | Address space of the child that reads a PDF.   |
+| MCP_INDEX_TIMEOUT   | 120         | Seconds one PUT may take in all; keep it under the worker's MCP_KNOWLEDGE_TIMEOUT. |
 """
 
 from __future__ import annotations
@@ -72,6 +78,14 @@ class Settings:
     local_threads: int = field(default_factory=_default_local_threads)
     local_context: int = 2048
     local_slots: int = 2
+    # What one document may cost (mcp_server.knowledge.extraction says why a PDF is read in a child).
+    document_max_bytes: int = 20 * 1024 * 1024
+    document_max_pages: int = 1000
+    # About 40 s of embedding on two cores: the text bounds the time of the whole PUT.
+    document_max_chars: int = 1_000_000
+    parse_timeout: float = 30.0
+    parse_memory_mb: int = 1024
+    index_timeout: float = 120.0
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -103,7 +117,24 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         local_threads=env_int(env, "LOCAL_LLM_THREADS", defaults.local_threads, minimum=1, maximum=256),
         local_context=env_int(env, "LOCAL_LLM_CONTEXT", defaults.local_context, minimum=256, maximum=131072),
         local_slots=env_int(env, "LOCAL_LLM_SLOTS", defaults.local_slots, minimum=1, maximum=64),
+        document_max_bytes=env_int(env, "MCP_DOCUMENT_MAX_BYTES", defaults.document_max_bytes, minimum=1),
+        document_max_pages=env_int(env, "MCP_DOCUMENT_MAX_PAGES", defaults.document_max_pages, minimum=1),
+        document_max_chars=env_int(env, "MCP_DOCUMENT_MAX_CHARS", defaults.document_max_chars, minimum=1),
+        parse_timeout=env_float(env, "MCP_PARSE_TIMEOUT", defaults.parse_timeout, minimum=0.1),
+        parse_memory_mb=env_int(env, "MCP_PARSE_MEMORY_MB", defaults.parse_memory_mb, minimum=64),
+        index_timeout=_index_timeout(env, defaults),
     )
+
+
+def _index_timeout(env: Mapping[str, str], defaults: Settings) -> float:
+    parse_timeout = env_float(env, "MCP_PARSE_TIMEOUT", defaults.parse_timeout, minimum=0.1)
+    index_timeout = env_float(env, "MCP_INDEX_TIMEOUT", defaults.index_timeout, minimum=0.1)
+    if index_timeout <= parse_timeout:
+        raise SettingsError(
+            f"MCP_INDEX_TIMEOUT ({index_timeout:g}) must be longer than MCP_PARSE_TIMEOUT ({parse_timeout:g}): "
+            "indexing a document includes reading it."
+        )
+    return index_timeout
 
 
 def _optional_path(value: str | None) -> Path | None:

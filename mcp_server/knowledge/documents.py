@@ -1,7 +1,10 @@
 """From an uploaded file to the chunks that get indexed.
 
 ``extract_text`` reads plain text, Markdown and PDF (via ``pypdf``, imported
-only when a PDF arrives). ``split_into_chunks`` cuts the text into pieces of
+only when a PDF arrives), refusing a PDF of more than ``max_pages`` pages or
+a text longer than ``max_chars`` as it reads. It trusts the file no further
+than that: on the server a PDF is read in a child process with memory, CPU
+and time limits (``extraction``), never in the server itself. ``split_into_chunks`` cuts the text into pieces of
 about ``CHUNK_CHARS`` characters at paragraph and sentence boundaries, each
 repeating the last ``OVERLAP_CHARS`` or so of the one before, so a fact that
 straddles a boundary is still whole in one chunk.
@@ -25,6 +28,11 @@ OVERLAP_CHARS = 150
 UNSUPPORTED_DOCUMENT = "unsupported_document"
 UNREADABLE_DOCUMENT = "unreadable_document"
 EMPTY_DOCUMENT = "empty_document"
+DOCUMENT_TOO_LARGE = "document_too_large"
+TOO_MANY_PAGES = "document_too_many_pages"
+TEXT_TOO_LONG = "document_text_too_long"
+DOCUMENT_TIMEOUT = "document_timeout"
+OUT_OF_MEMORY = "document_out_of_memory"
 
 TEXT_TYPES = {"text/plain", "text/markdown", "text/x-markdown"}
 PDF_TYPES = {"application/pdf"}
@@ -45,11 +53,13 @@ class DocumentError(ValueError):
         self.code = code
 
 
-def extract_text(filename: str, content_type: str, content: bytes) -> str:
+def extract_text(
+    filename: str, content_type: str, content: bytes, max_pages: int | None = None, max_chars: int | None = None
+) -> str:
     """The document's text, or ``DocumentError``."""
-    kind = _effective_type(filename, content_type)
+    kind = effective_type(filename, content_type)
     if kind in PDF_TYPES:
-        text = _pdf_text(content)
+        text = _pdf_text(content, max_pages, max_chars)
     elif kind in TEXT_TYPES:
         text = _decode(content)
     else:
@@ -60,10 +70,12 @@ def extract_text(filename: str, content_type: str, content: bytes) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise DocumentError(f"{filename!r} contains no text to index.", EMPTY_DOCUMENT)
+    if max_chars is not None and len(text) > max_chars:
+        raise _text_too_long(max_chars)
     return text
 
 
-def _effective_type(filename: str, content_type: str) -> str:
+def effective_type(filename: str, content_type: str) -> str:
     kind = content_type.split(";", 1)[0].strip().lower()
     if kind in ("", "application/octet-stream"):
         suffix = filename[filename.rfind("."):].lower() if "." in filename else ""
@@ -85,20 +97,40 @@ def _decode(content: bytes) -> str:
         raise DocumentError("The document is not UTF-8 (or Windows-1252) text.", UNREADABLE_DOCUMENT) from None
 
 
-def _pdf_text(content: bytes) -> str:
+def _pdf_text(content: bytes, max_pages: int | None, max_chars: int | None) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import LimitReachedError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(content))
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError("The PDF is password-protected.", UNREADABLE_DOCUMENT)
-        return "\n\n".join(page.extract_text() or "" for page in reader.pages)
+        pages = len(reader.pages)
+        if max_pages is not None and pages > max_pages:
+            raise DocumentError(
+                f"The PDF has {pages:,} pages; at most {max_pages:,} can be indexed.", TOO_MANY_PAGES
+            )
+        texts: list[str] = []
+        length = 0
+        for page in reader.pages:
+            texts.append(page.extract_text() or "")
+            length += len(texts[-1]) + 2
+            # Checked page by page: the text of a hostile PDF could fill any memory before the end.
+            if max_chars is not None and length > max_chars:
+                raise _text_too_long(max_chars)
+        return "\n\n".join(texts)
     except DocumentError:
         raise
+    except LimitReachedError:
+        # pypdf's own guard: one stream that inflates past its limit (a decompression bomb).
+        raise DocumentError("The PDF expands to more data than may be read from it.", OUT_OF_MEMORY) from None
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
         logger.info("unreadable PDF: %s", error)
         raise DocumentError("The PDF could not be read.", UNREADABLE_DOCUMENT) from None
+
+
+def _text_too_long(max_chars: int) -> DocumentError:
+    return DocumentError(f"The document's text is longer than {max_chars:,} characters.", TEXT_TOO_LONG)
 
 
 def split_into_chunks(text: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS) -> list[str]:

@@ -85,18 +85,19 @@ def test_agents_do_not_see_each_others_documents(client):
 
 
 @pytest.mark.parametrize(
-    ("body", "code"),
+    ("body", "status", "code"),
     [
-        (document("x", "photo.png", "image/png"), "unsupported_document"),
-        (document("   ", "empty.txt"), "empty_document"),
-        ({"filename": "a.txt", "content_type": "text/plain", "content_base64": "***"}, "invalid_request"),
-        ({"content_type": "text/plain", "content_base64": ""}, "invalid_request"),
+        (document("x", "photo.png", "image/png"), 422, "unsupported_document"),
+        (document("   ", "empty.txt"), 422, "empty_document"),
+        (document(b"%PDF-1.4 garbage", "scan.pdf", "application/pdf"), 422, "unreadable_document"),
+        ({"filename": "a.txt", "content_type": "text/plain", "content_base64": "***"}, 400, "invalid_request"),
+        ({"content_type": "text/plain", "content_base64": ""}, 400, "invalid_request"),
     ],
 )
-def test_it_rejects_documents_it_cannot_index(client, body, code):
+def test_it_rejects_documents_it_cannot_index(client, body, status, code):
     response = client.put(f"/knowledge/{new_agent()}/documents/doc", json=body)
 
-    assert response.status_code == 400
+    assert response.status_code == status
     assert response.json()["error"]["code"] == code
     assert response.json()["error"]["message"]
 
