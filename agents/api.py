@@ -12,7 +12,7 @@ from rest_framework import status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,7 +21,7 @@ from config.schema import field_errors
 from runs import services as runs_services
 from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer
 
-from . import selectors, services
+from . import selectors, services, tokens
 from .models import Agent
 from .runtimes import runtime_catalog
 from .serializers import AgentSerializer, LoginSerializer, RuntimeSerializer, TokenSerializer, UserSerializer
@@ -88,19 +88,46 @@ class LoginView(APIView):
 
 
 class TokenView(ObtainAuthToken):
-    """An API token for a username and password (anonymous: it is how a client gets credentials)."""
+    """The caller's API token: obtained with a password, revoked at will."""
 
-    authentication_classes = []
-    permission_classes = [AllowAny]
     parser_classes = [JSONParser]
 
-    @extend_schema(request=AuthTokenSerializer, responses=TokenSerializer, auth=[])
+    def get_authenticators(self):
+        if self.request is not None and self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses=TokenSerializer,
+        auth=[],
+        description="The API token for a username and password (anonymous: it is how a client gets "
+        "credentials). The same token comes back until it expires or is revoked.",
+    )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = tokens.issue_token(serializer.validated_data["user"])
+        return Response(TokenSerializer({"token": token.key, "expires_at": tokens.expires_at(token)}).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        description="Revoke the caller's token: every client using it is refused from now on.",
+    )
+    def delete(self, request, *args, **kwargs):
+        tokens.revoke_tokens(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class LogoutView(APIView):
+    """Ends the session and revokes the user's API token."""
+
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
+        tokens.revoke_tokens(request.user)
         logout(request)
         return Response(status=status.HTTP_204_NO_CONTENT)

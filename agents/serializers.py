@@ -74,6 +74,9 @@ class RuntimeSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+    expires_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the token stops working; null: never."
+    )
 
 
 class UserSerializer(serializers.Serializer):

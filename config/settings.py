@@ -5,6 +5,7 @@ var/, Redis on localhost, the agent server on localhost:8001. Production sets
 DATABASE_URL, REDIS_URL, MCP_AGENT_URL, SECRET_KEY and ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -172,6 +173,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- The agents app's knobs ------------------------------------------------------
 
+_TOKEN_LIFETIME = env_int("API_TOKEN_LIFETIME_SECONDS", 30 * 24 * 3600, minimum=0)
 AGENTS = {
     "MCP_URL": env_str("MCP_AGENT_URL", "http://127.0.0.1:8001").rstrip("/"),
     "MCP_TOKEN": env_str("MCP_AGENT_TOKEN", ""),
@@ -189,6 +191,8 @@ AGENTS = {
     # An SSE stream silent this long gets a ping comment (and a look at the database).
     "SSE_HEARTBEAT_SECONDS": env_float("SSE_HEARTBEAT_SECONDS", 15.0, minimum=0.1),
     "DOCUMENT_MAX_BYTES": env_int("DOCUMENT_MAX_BYTES", 10_000_000, minimum=1),
+    # An API token stops working this long after it was issued (0: never).
+    "TOKEN_LIFETIME": timedelta(seconds=_TOKEN_LIFETIME) if _TOKEN_LIFETIME else None,
 }
 # Uploads up to the document limit stay in memory rather than a temp file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = FILE_UPLOAD_MAX_MEMORY_SIZE = AGENTS["DOCUMENT_MAX_BYTES"] + 1_000_000
@@ -210,7 +214,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its scheme is what a 401's WWW-Authenticate names
         # (DRF answers 403 when the first class has none, as sessions do).
-        "rest_framework.authentication.TokenAuthentication",
+        "agents.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

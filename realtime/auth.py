@@ -1,14 +1,9 @@
 """Who is on the other end of a socket or a stream: a session (the cookie) or a DRF token."""
 
-from rest_framework.authtoken.models import Token
+from agents.tokens import user_for_key
 
-
-def user_for_token(key):
-    """The active user of a DRF token, or None."""
-    if not isinstance(key, str) or not key:
-        return None
-    token = Token.objects.select_related("user").filter(key=key).first()
-    return token.user if token and token.user.is_active else None
+# The active user of a live API token, or None (see agents.tokens).
+user_for_token = user_for_key
 
 
 def user_for_scope(scope):

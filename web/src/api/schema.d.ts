@@ -114,6 +114,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Ends the session and revokes the user's API token. */
         post: operations["auth_logout_create"];
         delete?: never;
         options?: never;
@@ -147,9 +148,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description An API token for a username and password (anonymous: it is how a client gets credentials). */
+        /** @description The API token for a username and password (anonymous: it is how a client gets credentials). The same token comes back until it expires or is revoked. */
         post: operations["auth_token_create"];
-        delete?: never;
+        /** @description Revoke the caller's token: every client using it is refused from now on. */
+        delete: operations["auth_token_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -497,6 +499,11 @@ export interface components {
         };
         Token: {
             readonly token: string;
+            /**
+             * Format: date-time
+             * @description When the token stops working; null: never.
+             */
+            readonly expires_at: string | null;
         };
         /**
          * @description * `execution_started` - execution_started
@@ -1156,6 +1163,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+        };
+    };
+    auth_token_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
