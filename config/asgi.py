@@ -4,6 +4,8 @@
 * Streaming HTTP paths (server-sent events) go to async consumers on the
   event loop (``realtime.routing.streaming_urlpatterns``): an open stream
   costs a coroutine, never a request thread.
+* ``/mcp`` is the Model Context Protocol for users (``mcp_api.asgi``), on the
+  event loop too: a tool call streams its execution's progress.
 * Every other HTTP request goes to Django's synchronous stack in a pool of
   threads (why: config/http.py).
 """
@@ -18,6 +20,7 @@ from django.urls import re_path  # noqa: E402
 
 from config.http import FreshContext, PooledWsgiToAsgi  # noqa: E402
 from config.websocket import BrowserOriginValidator  # noqa: E402
+from mcp_api.asgi import application as mcp_app  # noqa: E402
 from realtime.routing import streaming_urlpatterns, websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -26,6 +29,7 @@ application = ProtocolTypeRouter(
             URLRouter(
                 [
                     *streaming_urlpatterns,
+                    re_path(r"^mcp/?$", mcp_app),
                     re_path(r"", PooledWsgiToAsgi(django_app, threads=settings.API_THREADS)),
                 ]
             )

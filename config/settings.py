@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "runs",
     "knowledge",
     "realtime",
+    "mcp_api",
 ]
 
 MIDDLEWARE = [

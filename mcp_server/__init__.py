@@ -15,6 +15,5 @@ Django or a database. Start it with ``python -m mcp_server``. Layout:
 * ``agent_tools`` - the tools the ``tools`` runtime may call;
 * ``knowledge`` - each agent's document index (SQLite, embeddings, BM25);
 * ``knowledge_api`` - its HTTP endpoints;
-* ``interop``   - the Model Context Protocol server mounted at ``/mcp``;
 * ``services``  - providers and knowledge base, handed to every run.
 """

@@ -9,8 +9,6 @@
     400 ``{"error": {"message", "code", "fields"?}}`` before anything starts.
 ``/knowledge/...``
     Each agent's knowledge base (see ``mcp_server.knowledge_api``).
-``/mcp``
-    The Model Context Protocol, streamable HTTP (see ``mcp_server.interop``).
 
 Every request is checked by ``RequestGuard`` before routing: its ``Host``
 must be one of ``MCP_ALLOWED_HOSTS`` (else 400 ``invalid_host``: a web page
@@ -36,7 +34,6 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server import knowledge_api
-from mcp_server.interop import create_mcp_server
 from mcp_server.protocol import INVALID_CONFIG, UNKNOWN_RUNTIME, BadRequest, RunRequest, parse_run_request
 from mcp_server.responses import EventStreamResponse, RunSummaryResponse, error_response
 from mcp_server.runs import ActiveRuns, execute_run
@@ -50,14 +47,10 @@ OPEN_ROUTES = {("GET", "/health"), ("HEAD", "/health")}
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
     services = services or Services(settings)
     active_runs = ActiveRuns()
-    mcp = create_mcp_server(services, active_runs)
-    # Builds the SDK's session manager and its /mcp route, which this app serves itself.
-    mcp_routes = mcp.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, host=settings.host).routes
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with mcp.session_manager.run():
-            yield
+        yield
         await services.aclose()
 
     middleware = [Middleware(RequestGuard, token=settings.agent_token, hosts=allowed_hosts(settings))]
@@ -66,7 +59,6 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             Route("/health", health, methods=["GET"]),
             Route("/execute", execute, methods=["POST"]),
             *knowledge_api.routes,
-            *mcp_routes,
         ],
         middleware=middleware,
         exception_handlers={HTTPException: http_error, Exception: internal_error},

@@ -3,8 +3,9 @@
 Each entry point is imported in a fresh interpreter, as the process would
 load it, and its ``sys.modules`` is checked: the api never loads the
 worker's code or the agent server (nor its engines, which the platform's
-install lacks), the worker never loads the browser-facing consumers, and the
-agent server never loads Django or any of the platform's apps.
+install lacks), the worker never loads the browser-facing consumers nor the
+MCP SDK (only the api serves MCP), and the agent server never loads Django,
+any of the platform's apps, or the MCP SDK.
 """
 
 import json
@@ -47,12 +48,18 @@ import mcp_server.app
 }
 
 # The agent server's engines: the platform's install does not have them.
-AGENT_SERVER_PACKAGES = ("xllamacpp", "onnxruntime", "tokenizers", "bm25s", "pypdf", "mcp", "starlette", "uvicorn")
+ENGINES = ("xllamacpp", "onnxruntime", "tokenizers", "bm25s", "pypdf")
+# The MCP SDK, the web stack it is built on, and the api's MCP code: the api
+# serves /mcp with them; a worker talks to no client (Django loads only the
+# mcp_api package itself, as it does every installed app).
+MCP_SDK = ("mcp", "mcp_types", "mcp_api.asgi", "mcp_api.server", "mcp_api.services", "starlette", "uvicorn")
 
 FORBIDDEN = {
-    "api": ("runs.worker", "mcp_server", *AGENT_SERVER_PACKAGES),
-    "worker": ("mcp_server", "realtime.consumers", "realtime.sse", *AGENT_SERVER_PACKAGES),
-    "agent server": ("django", "rest_framework", "channels", "agents", "runs", "realtime", "knowledge", "config"),
+    "api": ("runs.worker", "mcp_server", *ENGINES),
+    "worker": ("mcp_server", "realtime.consumers", "realtime.sse", *MCP_SDK, *ENGINES),
+    "agent server": (
+        "django", "rest_framework", "channels", "agents", "runs", "realtime", "knowledge", "mcp_api", "config", "mcp",
+    ),
 }
 
 

@@ -1,0 +1,347 @@
+"""MCP tool calls on the platform: each agent tool call is an ordinary execution.
+
+``call_tool`` is the one entry (``mcp_api.server`` is a thin adapter over it):
+
+* An agent tool validates its arguments against the runtime's input schema
+  (``contract.runtimes.check_input``; a mismatch is a tool error the model
+  can correct), starts an execution with ``runs.services.start_execution``
+  (owner: the caller; stored, in the dashboard and admin, stoppable from
+  anywhere), follows its events through ``realtime.feed.Feed`` exactly as an
+  SSE stream does, reports its ``progress`` events as MCP progress
+  notifications, and returns its output, or its error as ``isError``.
+* A knowledge tool asks the agent server's search through
+  ``runs.agent_server``, the client the workers index with.
+
+Cancellation. A call can end early two ways, and both stop its execution
+with ``runs.services.stop_execution`` (which works from any process):
+
+* the client closes the call's response stream (the 2026-07-28 protocol's
+  only way to cancel, and what any client does when it gives up): the SDK
+  cancels the handler, which stops the execution on its way out;
+* the client posts ``notifications/cancelled`` (protocol 2024-11-05 to
+  2025-11-25). The api serves MCP statelessly, so that notification arrives
+  in a request of its own, possibly at another api process, and no
+  in-memory table could match it to the call. So each running call is
+  remembered in Redis, keyed by (caller, ``Mcp-Session-Id`` if the client
+  has one, JSON-RPC request id), with an expiry past the longest run;
+  ``cancel_request`` looks the execution up there. The caller is part of the
+  key, so nobody can cancel another user's call by guessing its id. The call
+  itself then sees ``execution_stopped`` in its feed and returns.
+
+  Stateless clients have no session id, so two clients of one user that
+  both have a call with the same request id in flight share a key; the later
+  call takes it over, and the earlier one is then cancelled only by closing
+  its stream (or a stop from the dashboard or REST).
+
+Progress: each ``progress`` event of the run becomes one notification, with
+the stage's message; ``progress`` is the event's percent (``total`` 100)
+or, for runs that report none, a count of progress events (no total). MCP
+wants the value to increase with every notification, so an event that does
+not move it is reported a thousandth further on.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import anyio
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from contract.config import InputError
+from contract.errors import PlatformError
+from contract.events import AGENT_EVENT, EXECUTION_COMPLETED, EXECUTION_STOPPED, PROGRESS, TERMINAL_TYPES
+from contract.runtimes import check_input
+from realtime.feed import Feed
+from runs import agent_server
+from runs import services as runs_services
+from runs.models import AgentExecution
+
+from . import tools as tool_catalog
+
+logger = logging.getLogger(__name__)
+
+# A feed checks the database this often for a last event that a dropped
+# channel-layer message would have hidden (what an SSE stream's heartbeat does).
+CATCH_UP_SECONDS = 5.0
+CATCH_UP = "mcp.catch_up"
+# A remembered call outlives the longest run by this much.
+CALL_KEY_SLACK_SECONDS = 300
+
+ReportProgress = Callable[[float, float | None, str | None], Awaitable[None]]
+
+
+class UnknownTool(LookupError):
+    """No tool of the caller has this name (someone else's agent included)."""
+
+    def __init__(self, name):
+        super().__init__(f"Unknown tool: {name}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class CallKey:
+    """Who made a call, as a later ``notifications/cancelled`` names it."""
+
+    user_id: int
+    session_id: str | None
+    request_id: object
+
+    def redis_key(self):
+        # JSON-RPC ids are strings or numbers; the two spellings of 1 need not be told apart.
+        return f"mcp:call:{self.user_id}:{self.session_id or '-'}:{self.request_id}"
+
+
+@dataclass
+class ToolOutcome:
+    """What a call returns: text for people, structured content for programs."""
+
+    text: str
+    structured: dict
+    is_error: bool = False
+
+
+# --- Listing ---------------------------------------------------------------------------
+
+
+async def list_tools(user):
+    return list((await database_sync_to_async(tool_catalog.tools_of)(user)).values())
+
+
+# --- Calling ---------------------------------------------------------------------------------
+
+
+async def call_tool(user, name, arguments, key, report_progress):
+    """Run one tool call for ``user``; raises ``UnknownTool``, returns a ``ToolOutcome``."""
+    tool = (await database_sync_to_async(tool_catalog.tools_of)(user)).get(name)
+    if tool is None:
+        raise UnknownTool(name)
+    if tool.kind == tool_catalog.SEARCH:
+        return await _search(tool, arguments)
+    return await _run(user, tool, arguments, key, report_progress)
+
+
+async def _run(user, tool, arguments, key, report_progress):
+    agent = tool.agent
+    try:
+        input_data = check_input(agent.runtime, arguments)
+        execution = await database_sync_to_async(runs_services.start_execution)(agent, input_data)
+    except PlatformError as error:  # bad arguments, an agent deactivated since the listing
+        return ToolOutcome(error.message, {"error": {"message": error.message, "code": error.code}}, True)
+    execution_id = str(execution.id)
+    await _remember(key, execution_id)
+    progress = ProgressReport()
+
+    async def on_event(message):
+        report = progress.of(message)
+        if report is not None:
+            await report_progress(*report)
+
+    try:
+        terminal = await follow_execution(execution_id, on_event)
+    except anyio.get_cancelled_exc_class():
+        # The client closed the call's stream (or the call was cancelled
+        # some other way): nobody is left to read the run, so end it.
+        with anyio.CancelScope(shield=True):
+            await _stop(user, execution_id)
+        raise
+    finally:
+        with anyio.CancelScope(shield=True):
+            await _forget(key)
+    return run_outcome(execution_id, terminal)
+
+
+def run_outcome(execution_id, terminal):
+    """The outcome of a run from its terminal event message."""
+    if terminal["type"] == EXECUTION_COMPLETED:
+        output = terminal["output"]
+        text = output.get("text") if isinstance(output, dict) else None
+        return ToolOutcome(
+            text if isinstance(text, str) else json.dumps(output),
+            {"execution_id": execution_id, "status": "completed", "output": output},
+        )
+    status = "stopped" if terminal["type"] == EXECUTION_STOPPED else "failed"
+    error = {"message": terminal["message"], "code": terminal.get("code", status)}
+    return ToolOutcome(terminal["message"], {"execution_id": execution_id, "status": status, "error": error}, True)
+
+
+async def _search(tool, arguments):
+    try:
+        query, k = check_search_arguments(arguments)
+    except InputError as error:
+        return ToolOutcome(error.message, {"error": {"message": error.message, "code": error.code}}, True)
+    try:
+        results = await anyio.to_thread.run_sync(agent_server.search_knowledge, str(tool.agent.id), query, k)
+    except agent_server.AgentServerError as error:
+        return ToolOutcome(error.message, {"error": {"message": error.message, "code": error.code}}, True)
+    text = "\n\n".join(f"[{hit['filename']}] {hit['text']}" for hit in results) or "No passage matches."
+    return ToolOutcome(text, {"results": results})
+
+
+def check_search_arguments(arguments):
+    """``(query, k)`` from a knowledge tool's arguments; raises ``InputError`` (the schema: ``tools.SEARCH_SCHEMA``)."""
+    problems = {}
+    query = arguments.get("query")
+    if not isinstance(query, str) or not query.strip():
+        problems["query"] = "Must be a string that is not blank."
+    k = arguments.get("k", 4)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= tool_catalog.MAX_RESULTS:
+        problems["k"] = f"Must be an integer from 1 to {tool_catalog.MAX_RESULTS}."
+    for unknown in sorted(set(arguments) - {"query", "k"}):
+        problems[unknown] = "Unknown field."
+    if problems:
+        details = " ".join(f"{field}: {problem}" for field, problem in problems.items())
+        raise InputError(f"Invalid arguments. {details}", problems)
+    return query, k
+
+
+# --- Following an execution ------------------------------------------------------------------
+
+
+async def follow_execution(execution_id, on_event):
+    """Hand every event of an execution to ``on_event``, in seq order, each once; return the terminal one.
+
+    The execution's ``Feed``, as an SSE stream has one: joined first, then
+    replay, then live events from the channel layer, gaps filled from the
+    database, and a catch-up every ``CATCH_UP_SECONDS`` asked for through the
+    channel itself, so it takes its turn with live events.
+    """
+    layer = get_channel_layer()
+    channel = await layer.new_channel("mcp.")
+    terminal = []
+
+    async def send(message):
+        await on_event(message)
+        if message["type"] in TERMINAL_TYPES:
+            terminal.append(message)
+
+    feed = Feed(layer, channel, send)
+    beat = asyncio.ensure_future(_ask_for_catch_ups(layer, channel))
+    try:
+        await feed.join(execution_id)
+        await feed.follow(execution_id, 0)
+        while not terminal:
+            message = await layer.receive(channel)
+            if message["type"] == "execution.events":
+                await feed.on_events(message)
+            elif message["type"] == CATCH_UP:
+                await feed.catch_up()
+        return terminal[0]
+    finally:
+        beat.cancel()
+        with anyio.CancelScope(shield=True):
+            await feed.close()
+            await _release_channel(layer, channel)
+
+
+async def _ask_for_catch_ups(layer, channel):
+    while True:
+        await asyncio.sleep(CATCH_UP_SECONDS)
+        try:
+            await layer.send(channel, {"type": CATCH_UP})
+        except Exception:
+            # Redis is away: live events are too; try again next time.
+            logger.warning("Could not schedule the catch-up of an MCP call", exc_info=True)
+
+
+async def _release_channel(layer, channel):
+    # channels-redis lets go of a channel (its queue, its subscription) only
+    # when a receive on it is cancelled, which is how a consumer ends; a feed
+    # that ended on its own has no receive pending, so it makes one to cancel.
+    receiving = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)
+    receiving.cancel()
+    try:
+        await receiving
+    except BaseException:  # the cancellation, or a message nobody wants any more
+        pass
+
+
+class ProgressReport:
+    """Turns an execution's event messages into MCP progress ``(progress, total, message)`` (module docstring)."""
+
+    NUDGE = 0.001
+
+    def __init__(self):
+        self.value = None
+        self.total = None
+
+    def of(self, message):
+        if message["type"] != AGENT_EVENT or message["event_type"] != PROGRESS:
+            return None
+        content = message["content"]
+        percent = content.get("percent")
+        if isinstance(percent, int | float) and not isinstance(percent, bool):
+            self.total = 100.0
+            target = float(percent)
+        else:
+            target = (self.value or 0.0) + 1
+        if self.value is not None and target <= self.value:
+            target = self.value + self.NUDGE
+        self.value = target
+        text = content.get("message") or content.get("stage")
+        return self.value, self.total, str(text) if text is not None else None
+
+
+# --- Stopping, and the calls a cancellation can name -------------------------------------------
+
+
+async def cancel_request(user, session_id, request_id):
+    """A client cancelled one of its requests: stop the execution of that call, if it runs one."""
+    key = CallKey(user.id, session_id, request_id)
+    try:
+        execution_id = await _redis().get(key.redis_key())
+    except Exception:
+        logger.exception("Could not look up the MCP call %s to cancel it", key.redis_key())
+        return False
+    if execution_id is None:
+        return False  # finished already, or never an agent run (a listing, a search)
+    await _stop(user, execution_id.decode())
+    return True
+
+
+async def _stop(user, execution_id):
+    await database_sync_to_async(_stop_owned)(user, execution_id)
+
+
+def _stop_owned(user, execution_id):
+    execution = AgentExecution.objects.filter(id=execution_id, agent__owner=user).first()
+    if execution is not None:
+        runs_services.stop_execution(execution)
+
+
+async def _remember(key, execution_id):
+    if key is None:
+        return
+    timeout = int(settings.AGENTS["EXECUTION_TIMEOUT"]) + CALL_KEY_SLACK_SECONDS
+    try:
+        await _redis().set(key.redis_key(), execution_id, ex=timeout)
+    except Exception:
+        # The call still runs; only a posted cancellation cannot find it.
+        logger.exception("Could not remember the MCP call %s", key.redis_key())
+
+
+async def _forget(key):
+    if key is None:
+        return
+    try:
+        await _redis().delete(key.redis_key())
+    except Exception:
+        logger.warning("Could not forget the MCP call %s (it expires)", key.redis_key(), exc_info=True)
+
+
+_redis_clients = {}
+
+
+def _redis():
+    """An asyncio Redis client for the running loop (the api has one: daphne's), made on first use."""
+    import redis.asyncio as aioredis
+
+    loop = asyncio.get_running_loop()
+    client = _redis_clients.get(loop)
+    if client is None:
+        client = _redis_clients[loop] = aioredis.Redis.from_url(settings.REDIS_URL)
+    return client
