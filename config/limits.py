@@ -63,3 +63,12 @@ class JSONParser(parsers.JSONParser):
             if not json_too_deep(data):
                 return data
         raise ParseError(f"JSON parse error - {TooDeep()}")
+
+
+def size_text(size):
+    """A byte count as people read it in an error: ``10.1 MB``, ``262 kB``, ``512 bytes``."""
+    if size >= 1_000_000:
+        return f"{round(size / 1_000_000, 1):g} MB"
+    if size >= 10_000:
+        return f"{round(size / 1000):g} kB"
+    return f"{size:,} bytes"

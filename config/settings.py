@@ -182,6 +182,9 @@ AGENTS = {
     # The agent server pings idle streams every few seconds, so silence this
     # long means it is gone.
     "MCP_READ_TIMEOUT": env_float("MCP_READ_TIMEOUT", 60.0, minimum=0.1),
+    # A knowledge call (indexing a document) is no stream: it answers once,
+    # within the agent server's MCP_INDEX_TIMEOUT (120 s), which must be shorter.
+    "MCP_KNOWLEDGE_TIMEOUT": env_float("MCP_KNOWLEDGE_TIMEOUT", 180.0, minimum=0.1),
     "EXECUTION_TIMEOUT": env_float("EXECUTION_TIMEOUT", 3600.0, minimum=1),
     "LEASE_SECONDS": env_float("EXECUTION_LEASE_SECONDS", 30.0, minimum=0.5),
     "HEARTBEAT_SECONDS": env_float("EXECUTION_HEARTBEAT_SECONDS", 10.0, minimum=0.1),
@@ -192,11 +195,17 @@ AGENTS = {
     # An SSE stream silent this long gets a ping comment (and a look at the database).
     "SSE_HEARTBEAT_SECONDS": env_float("SSE_HEARTBEAT_SECONDS", 15.0, minimum=0.1),
     "DOCUMENT_MAX_BYTES": env_int("DOCUMENT_MAX_BYTES", 10_000_000, minimum=1),
+    # A whole upload request: the document and its multipart framing (config/http.py refuses more with a 413).
+    "MAX_UPLOAD_BYTES": env_int("MAX_UPLOAD_BYTES", 0, minimum=0),
     # An API token stops working this long after it was issued (0: never).
     "TOKEN_LIFETIME": timedelta(seconds=_TOKEN_LIFETIME) if _TOKEN_LIFETIME else None,
 }
-# Uploads up to the document limit stay in memory rather than a temp file.
-DATA_UPLOAD_MAX_MEMORY_SIZE = FILE_UPLOAD_MAX_MEMORY_SIZE = AGENTS["DOCUMENT_MAX_BYTES"] + 1_000_000
+AGENTS["MAX_UPLOAD_BYTES"] = AGENTS["MAX_UPLOAD_BYTES"] or AGENTS["DOCUMENT_MAX_BYTES"] + 100_000
+# Every other request body (JSON, forms): config/http.py refuses a larger one
+# with a 413 before Django reads it, and Django checks it too.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 1_000_000, minimum=1)
+# An uploaded file past this goes to a temporary file while Django parses the form.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 if AGENTS["HEARTBEAT_SECONDS"] >= AGENTS["LEASE_SECONDS"]:
     raise ImproperlyConfigured("EXECUTION_HEARTBEAT_SECONDS must be shorter than EXECUTION_LEASE_SECONDS.")
 

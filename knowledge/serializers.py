@@ -3,6 +3,9 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from config.limits import size_text
+from contract.errors import PlatformError
+
 from .models import AgentDocument
 
 
@@ -26,7 +29,8 @@ class DocumentUploadSerializer(serializers.Serializer):
             raise serializers.ValidationError("Upload a text (.txt), Markdown (.md) or PDF (.pdf) file.")
         limit = settings.AGENTS["DOCUMENT_MAX_BYTES"]
         if upload.size > limit:
-            raise serializers.ValidationError(f"The file is larger than {limit // 1_000_000} MB.")
+            # A 413 like a body past MAX_UPLOAD_BYTES (config/http.py), not a field error: the same refusal.
+            raise PlatformError(f"The file is larger than {size_text(limit)}.", "too_large", status=413)
         if upload.size == 0:
             raise serializers.ValidationError("The file is empty.")
         return upload

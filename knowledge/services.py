@@ -61,12 +61,19 @@ def reindex_documents(agent_ids=None):
 def index_document(document_id, final_attempt=True):
     """Index a stored document on the agent server and record how it went.
 
-    Safe to run twice: the agent server replaces a document it already has.
-    When the agent server is unavailable and this is not the final attempt,
-    the document goes back to pending and AgentServerUnavailable is raised
-    for the caller to retry. Runs on a worker (it calls the agent server).
+    Safe to run twice: the agent server replaces a document it already has,
+    and one it is indexing at that moment it does not read again. A
+    document it refuses (4xx: too large, too many pages, too slow to read,
+    malformed...) fails for good, with the server's message. When the agent
+    server is unavailable and this is not the final attempt, the document
+    goes back to pending and AgentServerUnavailable is raised for the caller
+    to retry; after the final one it fails too, and is dropped from the
+    index in case an earlier attempt got there after all. Runs on a worker
+    (it calls the agent server).
     """
     from runs.worker import client
+
+    from .tasks import unindex_document
 
     claimed = AgentDocument.objects.filter(id=document_id).exclude(status=AgentDocument.Status.READY).update(
         status=AgentDocument.Status.INDEXING, error_message=""
@@ -84,6 +91,10 @@ def index_document(document_id, final_attempt=True):
         )
         if retry:
             raise
+        if isinstance(error, client.AgentServerUnavailable):
+            # A refusal leaves nothing in the index (the agent server sees to that); an attempt
+            # whose answer was lost might have, and a failed document must not be found.
+            unindex_document.delay(str(document.agent_id), str(document.id))
         return None
     AgentDocument.objects.filter(id=document_id).update(status=AgentDocument.Status.READY, chunks=chunks)
     return chunks

@@ -99,9 +99,9 @@ def error_for_transport(exc):
 # --- Knowledge: plain, blocking calls (Celery tasks; the api calls them from a thread) -------------
 
 
-def _call(method, path, **kwargs):
+def _call(method, path, read_timeout=None, **kwargs):
     config = settings.AGENTS
-    timeout = httpx.Timeout(config["MCP_READ_TIMEOUT"], connect=config["MCP_CONNECT_TIMEOUT"])
+    timeout = httpx.Timeout(read_timeout or config["MCP_READ_TIMEOUT"], connect=config["MCP_CONNECT_TIMEOUT"])
     try:
         response = httpx.request(method, config["MCP_URL"] + path, headers=auth_headers(), timeout=timeout, **kwargs)
     except httpx.HTTPError as exc:
@@ -113,10 +113,17 @@ def _call(method, path, **kwargs):
 
 
 def index_document(document):
-    """Send a document to the agent server's index; returns the number of passages."""
+    """Send a document to the agent server's index; returns the number of passages.
+
+    It waits up to ``MCP_KNOWLEDGE_TIMEOUT``, longer than the agent server
+    takes to index or refuse any document (``MCP_INDEX_TIMEOUT``), so a
+    timeout here means the server is in trouble, not that a big document is
+    still being read (were it, asking again would join that reading).
+    """
     response = _call(
         "PUT",
         f"/knowledge/{document.agent_id}/documents/{document.id}",
+        read_timeout=settings.AGENTS["MCP_KNOWLEDGE_TIMEOUT"],
         json={
             "filename": document.filename,
             "content_type": document.content_type,

@@ -1,6 +1,7 @@
 """The api's HTTP entry: a WSGI application served from a pool of threads."""
 
 import asyncio
+import json
 import threading
 
 from config.http import PooledWsgiToAsgi
@@ -64,3 +65,47 @@ async def test_one_request_after_another_reuses_a_thread_and_so_its_database_con
         await asyncio.sleep(0.1)
 
     assert len(set(threads)) == 1
+
+
+async def _post(app, chunks, headers):
+    scope = {
+        "type": "http", "method": "POST", "path": "/", "query_string": b"", "headers": headers,
+        "http_version": "1.1", "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 5555),
+    }
+    messages = [{"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks]
+    messages.append({"type": "http.request", "body": b"", "more_body": False})
+    received, sent = [], []
+
+    async def receive():
+        received.append(messages[len(received)])
+        return received[-1]
+
+    async def send(message):
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent, len(received)
+
+
+def _never_called(environ, start_response):
+    raise AssertionError("the application ran")
+
+
+async def test_a_body_declared_past_the_limit_is_refused_before_it_is_read(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
+    app = PooledWsgiToAsgi(_never_called, threads=1)
+
+    sent, read = await _post(app, [b"x" * 11], [(b"content-type", b"application/json"), (b"content-length", b"11")])
+
+    assert (sent[0]["status"], read) == (413, 0)
+    assert json.loads(sent[1]["body"]) == {"detail": "The request body is larger than 10 bytes.", "code": "too_large"}
+
+
+async def test_a_streamed_body_is_refused_once_it_passes_the_limit_and_uploads_have_their_own(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
+    settings.AGENTS = {**settings.AGENTS, "MAX_UPLOAD_BYTES": 25}
+    app = PooledWsgiToAsgi(_never_called, threads=1)
+
+    sent, read = await _post(app, [b"x" * 8] * 10, [(b"content-type", b"multipart/form-data; boundary=b")])
+
+    assert (sent[0]["status"], read) == (413, 4)  # the fourth piece passed 25 bytes

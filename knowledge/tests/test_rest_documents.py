@@ -36,8 +36,8 @@ def test_unreadable_uploads_are_a_400_on_the_file_field(api_as, owner, agent, na
 def test_an_upload_over_the_size_limit_is_refused(api_as, owner, agent, settings):
     settings.AGENTS = {**settings.AGENTS, "DOCUMENT_MAX_BYTES": 10}
     response = upload(api_as(owner), agent, content=b"x" * 11)
-    assert response.status_code == 400
-    assert "MB" in response.json()["file"][0]
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The file is larger than 10 bytes.", "code": "too_large"}
 
 
 def test_a_missing_file_is_a_400(api_as, owner, agent):
