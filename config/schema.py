@@ -6,7 +6,8 @@ this AutoSchema adds the platform's error bodies (``config.errors``):
 
 * 400 with field errors ``{field: [message]}`` where input is parsed;
 * 401 ``{detail, code}`` where credentials are needed;
-* 404 ``{detail, code}`` on paths naming an object.
+* 404 ``{detail, code}`` on paths naming an object;
+* 413 ``{detail, code: "too_large"}`` where a body is sent (``config.http``).
 """
 
 from drf_spectacular.openapi import AutoSchema
@@ -35,6 +36,8 @@ class PlatformAutoSchema(AutoSchema):
             errors["401"] = OpenApiResponse(ErrorSerializer, description="Missing or invalid credentials.")
         if "{" in self.path:
             errors["404"] = OpenApiResponse(ErrorSerializer, description="No such object, or not yours.")
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors["413"] = OpenApiResponse(ErrorSerializer, description="The request body is larger than its limit.")
         for code, response in errors.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
