@@ -58,6 +58,7 @@ class McpApplication:
     def __init__(self):
         self.server = create_server()
         self._manager = self._runner = self._ready = self._loop = None
+        self._cancellations = set()
 
     async def __call__(self, scope, receive, send):
         if not self._origin_allowed(scope):
@@ -78,11 +79,30 @@ class McpApplication:
                 return await _json_rpc_error(send, 400, -32700, str(error))
             except ValueError:
                 message = None  # the SDK answers a parse error in the protocol's words
+            session_id = _header(scope, b"mcp-session-id")
             for request_id in cancelled_request_ids(message):
-                await services.cancel_request(user, _header(scope, b"mcp-session-id"), request_id)
-            receive = _replaying(body, receive)
+                await services.cancel_request(user, session_id, request_id)
+            receive = _replaying(body, receive, self._on_disconnect(user, session_id, called_request_id(message)))
         manager = await self._running_manager()
         await manager.handle_request(scope, receive, send)
+
+    def _on_disconnect(self, user, session_id, request_id):
+        """What to do when the client leaves during a tool call: cancel it, as a posted cancellation would.
+
+        Before 2025-11-25 the SDK serves a call statelessly in a task of its
+        own that a closed stream does not reach, so the glue, which sees the
+        disconnect, cancels the call itself. Its own task: the request's is
+        about to end.
+        """
+        if request_id is None:
+            return None
+
+        def cancel():
+            task = asyncio.get_running_loop().create_task(services.cancel_request(user, session_id, request_id))
+            self._cancellations.add(task)
+            task.add_done_callback(self._cancellations.discard)
+
+        return cancel
 
     # --- The session manager, started on first use (module docstring) ----------------------
 
@@ -151,6 +171,15 @@ def cancelled_request_ids(message):
     return ids
 
 
+def called_request_id(message):
+    """The id of a ``tools/call`` request, or None for any other message."""
+    if isinstance(message, dict) and message.get("method") == "tools/call":
+        request_id = message.get("id")
+        if isinstance(request_id, str | int) and not isinstance(request_id, bool):
+            return request_id
+    return None
+
+
 def _header(scope, name):
     for key, value in scope.get("headers") or []:
         if key == name:
@@ -175,14 +204,17 @@ async def _read_body(receive):
     return b"".join(chunks)
 
 
-def _replaying(body, receive):
+def _replaying(body, receive, on_disconnect=None):
     """A ``receive`` that hands the SDK the body read here, then whatever the client sends next."""
     pending = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def replay():
         if pending:
             return pending.pop()
-        return await receive()
+        message = await receive()
+        if message["type"] == "http.disconnect" and on_disconnect is not None:
+            on_disconnect()
+        return message
 
     return replay
 

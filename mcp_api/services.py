@@ -6,8 +6,8 @@
   (``contract.runtimes.check_input``; a mismatch is a tool error the model
   can correct), starts an execution with ``runs.services.start_execution``
   (owner: the caller; stored, in the dashboard and admin, stoppable from
-  anywhere), follows its events through ``realtime.feed.Feed`` exactly as an
-  SSE stream does, reports its ``progress`` events as MCP progress
+  anywhere), follows its events in the event store (``follow_execution``),
+  reports its ``progress`` events as MCP progress
   notifications, and returns its output, or its error as ``isError``.
 * A knowledge tool asks the agent server's search through
   ``runs.agent_server``, the client the workers index with.
@@ -48,15 +48,13 @@ from dataclasses import dataclass
 
 import anyio
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 
 from contract.config import InputError
 from contract.errors import PlatformError
 from contract.events import AGENT_EVENT, EXECUTION_COMPLETED, EXECUTION_STOPPED, PROGRESS, TERMINAL_TYPES
 from contract.runtimes import check_input
-from realtime.feed import Feed
-from runs import agent_server
+from runs import agent_server, selectors
 from runs import services as runs_services
 from runs.models import AgentExecution
 
@@ -64,10 +62,10 @@ from . import tools as tool_catalog
 
 logger = logging.getLogger(__name__)
 
-# A feed checks the database this often for a last event that a dropped
-# channel-layer message would have hidden (what an SSE stream's heartbeat does).
-CATCH_UP_SECONDS = 5.0
-CATCH_UP = "mcp.catch_up"
+# Following a run: the pause between reads of its events (follow_execution).
+POLL_MIN_SECONDS = 0.05
+POLL_MAX_SECONDS = 1.0
+READ_CHUNK = 2000
 # A remembered call outlives the longest run by this much.
 CALL_KEY_SLACK_SECONDS = 300
 
@@ -204,60 +202,28 @@ def check_search_arguments(arguments):
 async def follow_execution(execution_id, on_event):
     """Hand every event of an execution to ``on_event``, in seq order, each once; return the terminal one.
 
-    The execution's ``Feed``, as an SSE stream has one: joined first, then
-    replay, then live events from the channel layer, gaps filled from the
-    database, and a catch-up every ``CATCH_UP_SECONDS`` asked for through the
-    channel itself, so it takes its turn with live events.
+    It reads the event store, the source of truth every event is committed to
+    before anyone is told of it, with the replay's own query
+    (``selectors.event_messages_after``): whatever has arrived since the
+    last read, then a pause that starts at ``POLL_MIN_SECONDS`` and doubles
+    while nothing comes, up to ``POLL_MAX_SECONDS``. So a busy run is
+    followed within a fraction of a second, and an idle one costs one indexed
+    query a second. (A ``realtime.feed.Feed`` would spare those queries, but
+    it needs a channel-layer consumer around it; a tool call is one handler
+    of the SDK, and a call's latency is an agent's, not a dashboard's.)
     """
-    layer = get_channel_layer()
-    channel = await layer.new_channel("mcp.")
-    terminal = []
-
-    async def send(message):
-        await on_event(message)
-        if message["type"] in TERMINAL_TYPES:
-            terminal.append(message)
-
-    feed = Feed(layer, channel, send)
-    beat = asyncio.ensure_future(_ask_for_catch_ups(layer, channel))
-    try:
-        await feed.join(execution_id)
-        await feed.follow(execution_id, 0)
-        while not terminal:
-            message = await layer.receive(channel)
-            if message["type"] == "execution.events":
-                await feed.on_events(message)
-            elif message["type"] == CATCH_UP:
-                await feed.catch_up()
-        return terminal[0]
-    finally:
-        beat.cancel()
-        with anyio.CancelScope(shield=True):
-            await feed.close()
-            await _release_channel(layer, channel)
-
-
-async def _ask_for_catch_ups(layer, channel):
+    after_seq, pause = 0, POLL_MIN_SECONDS
     while True:
-        await asyncio.sleep(CATCH_UP_SECONDS)
-        try:
-            await layer.send(channel, {"type": CATCH_UP})
-        except Exception:
-            # Redis is away: live events are too; try again next time.
-            logger.warning("Could not schedule the catch-up of an MCP call", exc_info=True)
-
-
-async def _release_channel(layer, channel):
-    # channels-redis lets go of a channel (its queue, its subscription) only
-    # when a receive on it is cancelled, which is how a consumer ends; a feed
-    # that ended on its own has no receive pending, so it makes one to cancel.
-    receiving = asyncio.ensure_future(layer.receive(channel))
-    await asyncio.sleep(0)
-    receiving.cancel()
-    try:
-        await receiving
-    except BaseException:  # the cancellation, or a message nobody wants any more
-        pass
+        chunk = await database_sync_to_async(selectors.event_messages_after)(execution_id, after_seq, READ_CHUNK)
+        for message in chunk:
+            after_seq = message["seq"]
+            await on_event(message)
+            if message["type"] in TERMINAL_TYPES:
+                return message
+        if len(chunk) == READ_CHUNK:
+            continue
+        pause = POLL_MIN_SECONDS if chunk else min(pause * 2, POLL_MAX_SECONDS)
+        await anyio.sleep(pause)
 
 
 class ProgressReport:
