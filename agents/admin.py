@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from config.limits import ADMIN_FORMFIELD_OVERRIDES
+
 from . import services
 from .models import Agent
 
@@ -14,6 +16,7 @@ class AgentAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "created_at", "updated_at"]
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
+    formfield_overrides = ADMIN_FORMFIELD_OVERRIDES
 
     def delete_model(self, request, agent):
         services.delete_agent(agent)

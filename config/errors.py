@@ -75,7 +75,28 @@ def rest_body(error):
 
 
 def socket_error(error):
-    return {"type": "error", **error.as_dict()}
+    """The ``error`` frame of a refusal; messages quoting a client's value are cut short,
+    so an error about a huge frame is not a huge frame itself."""
+    body = error.as_dict()
+    body["message"] = _cut(body["message"])
+    if "fields" in body:
+        body["fields"] = _cut_messages(body["fields"])
+    return {"type": "error", **body}
+
+
+MAX_ERROR_CHARS = 500
+
+
+def _cut(text):
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
+
+
+def _cut_messages(value):
+    if isinstance(value, dict):
+        return {_cut(str(key)): _cut_messages(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cut_messages(item) for item in value]
+    return _cut(str(value))
 
 
 def json_error(status, detail, code):

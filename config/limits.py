@@ -9,6 +9,10 @@ Python's limit; an integer past the database's column overflows its driver.
 
 import json
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.fields import InvalidJSONInput
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -16,6 +20,15 @@ from rest_framework.exceptions import ParseError
 MAX_SEQ = 2_147_483_647
 # Nesting of any JSON a client sends: bodies, frames, input_data, configs.
 MAX_JSON_DEPTH = 32
+# An execution's input_data and an agent's config, as JSON. Every message
+# that carries them (execution_created, execution_started, REST pages) stays
+# well under 1 MiB, which is where common WebSocket clients stop reading.
+MAX_INPUT_BYTES = 256 * 1024
+MAX_CONFIG_BYTES = 64 * 1024
+# One WebSocket frame from a client: room for the largest input_data.
+MAX_FRAME_BYTES = 512 * 1024
+# Text of a client's own value quoted back in an error.
+MAX_QUOTE_CHARS = 80
 
 
 def json_too_deep(value, limit=MAX_JSON_DEPTH):
@@ -33,6 +46,23 @@ def json_too_deep(value, limit=MAX_JSON_DEPTH):
             if isinstance(child, (dict, list))
         ]
     return False
+
+
+def json_value_error(value, max_bytes):
+    """Why ``value`` (parsed JSON) is too big to keep, or None: nested past the limit, or over
+    ``max_bytes`` once serialized."""
+    if json_too_deep(value):
+        return f"Nested deeper than {MAX_JSON_DEPTH} levels."
+    size = len(json.dumps(value, ensure_ascii=False).encode())
+    if size > max_bytes:
+        return f"Must be at most {size_text(max_bytes)} as JSON (got {size_text(size)})."
+    return None
+
+
+def quoted(value):
+    """``repr(value)``, cut to a length an error message may repeat."""
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 4] + "...'"
 
 
 class TooDeep(ValueError):
@@ -72,3 +102,34 @@ def size_text(size):
     if size >= 10_000:
         return f"{round(size / 1000):g} kB"
     return f"{size:,} bytes"
+
+
+class JSONFormField(forms.JSONField):
+    """Django's form JSONField with the nesting limit: the admin's JSON boxes.
+
+    Django parses the text twice (to clean it, and again to show it back in a
+    form with errors), and both would raise RecursionError on deep input.
+    """
+
+    def to_python(self, value):
+        if self.disabled or value in self.empty_values or isinstance(value, (list, dict, int, float)):
+            return super().to_python(value)
+        try:
+            parsed = parse_json(value)
+        except TooDeep as error:
+            raise ValidationError(str(error), code="invalid") from None
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value}) from None
+        return super().to_python(json.dumps(parsed))
+
+    def bound_data(self, data, initial):
+        if self.disabled or data is None:
+            return super().bound_data(data, initial)
+        try:
+            return parse_json(data)
+        except ValueError:
+            return InvalidJSONInput(data)
+
+
+# What the admin uses for every JSONField (see the ModelAdmins' formfield_overrides).
+ADMIN_FORMFIELD_OVERRIDES = {models.JSONField: {"form_class": JSONFormField}}

@@ -15,6 +15,7 @@ the REST serializers, and every refusal is a ``PlatformError`` mapped to an
 
 import asyncio
 import json
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -25,7 +26,7 @@ from rest_framework.renderers import JSONRenderer
 
 from agents.selectors import agents_visible_to
 from config.errors import check_data, socket_error
-from config.limits import TooDeep, parse_json
+from config.limits import MAX_FRAME_BYTES, TooDeep, parse_json, quoted, size_text
 from contract.errors import PlatformError
 from runs import events, selectors, services
 from runs.models import AgentExecution
@@ -37,6 +38,13 @@ from .feed import Feed, LiveDispatch, first_chunk_if_visible
 TERMINAL_STATUSES = {str(status) for status in AgentExecution.TERMINAL_STATUSES}
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_FORBIDDEN = 4003
+# Executions one connection follows at once; each costs a group membership in Redis.
+MAX_SUBSCRIPTIONS = 100
+# Stored events a connection may have replayed to it: REPLAY_BURST at once,
+# then REPLAY_RATE a second. A subscription always replays in full; once the
+# allowance is spent, the next one is refused until it has grown back.
+REPLAY_BURST = 50_000
+REPLAY_RATE = 5_000
 
 
 class ExecutionFrame(serializers.Serializer):
@@ -70,6 +78,7 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.user = None
         self.feed = Feed(self.channel_layer, self.channel_name, self.send_json)
+        self.replay_allowance = Allowance(REPLAY_BURST, REPLAY_RATE)
         self._auth_timeout = None
         await self.accept()
         user = self.scope.get("user")
@@ -103,6 +112,12 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
     # --- Frames from the client ---------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
+        size = len(text_data if text_data is not None else bytes_data or b"")
+        if size > MAX_FRAME_BYTES:
+            return await self.send_error(
+                PlatformError(f"A frame may be at most {size_text(MAX_FRAME_BYTES)} (got {size_text(size)}).",
+                              "frame_too_large")
+            )
         try:
             content = parse_json(text_data) if text_data is not None else None
         except TooDeep as error:
@@ -119,7 +134,7 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
         handler = self.actions.get(action) if isinstance(action, str) else None
         try:
             if handler is None:
-                raise PlatformError(f"Unknown action {action!r}.", "unknown_action")
+                raise PlatformError(f"Unknown action {quoted(action)}.", "unknown_action")
             await handler(self, content)
         except PlatformError as error:
             await self.send_error(error)
@@ -151,6 +166,19 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
     async def subscribe(self, content):
         frame = check_data(SubscribeFrame, content)
         execution_id, after_seq = str(frame["execution_id"]), frame["after_seq"]
+        # A few bytes of subscribe may replay thousands of events: bounded per
+        # connection, so no client can make the server flood itself.
+        if execution_id not in self.feed and len(self.feed.cursors) >= MAX_SUBSCRIPTIONS:
+            raise PlatformError(
+                f"A connection follows at most {MAX_SUBSCRIPTIONS} executions: unsubscribe from one first.",
+                "too_many_subscriptions",
+            )
+        if not self.replay_allowance.available():
+            raise PlatformError(
+                "Too many events replayed on this connection in a short time: subscribe again in a few seconds.",
+                "rate_limited",
+                {"execution_id": [execution_id]},
+            )
         # Join first: an event committed after the replay query is then sure
         # to arrive live. Nothing reaches the client before the access check:
         # live messages wait until this handler returns, and only followed
@@ -161,7 +189,9 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
             if execution_id not in self.feed:
                 await self.feed.leave(execution_id)
             raise NotFound("No such execution.")
+        replayed = self.feed.replayed
         await self.feed.follow(execution_id, after_seq, first_chunk)
+        self.replay_allowance.spend(self.feed.replayed - replayed)
 
     async def unsubscribe(self, content):
         execution_id = str(check_data(ExecutionFrame, content)["execution_id"])
@@ -254,6 +284,23 @@ class UserConsumer(PlatformSocket):
 
     def agent_to_start(self, frame):
         return frame["agent_id"]
+
+
+class Allowance:
+    """A token bucket: ``burst`` at most, growing back by ``rate`` a second; spending may overdraw it."""
+
+    def __init__(self, burst, rate):
+        self.burst, self.rate = burst, rate
+        self.left, self.updated = float(burst), time.monotonic()
+
+    def available(self):
+        now = time.monotonic()
+        self.left = min(self.burst, self.left + (now - self.updated) * self.rate)
+        self.updated = now
+        return self.left > 0
+
+    def spend(self, amount):
+        self.left -= amount
 
 
 def _visible_agent(user, agent_id):

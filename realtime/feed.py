@@ -11,6 +11,9 @@ the feed replay the gap from the database first; ``catch_up`` (on a status
 change, or a transport's heartbeat) replays whatever a lost last message
 would have hidden. Every event therefore reaches the client exactly once, in
 order, and the feed lets go of an execution once its terminal event is sent.
+A terminal event that arrives live is sent only once the database confirms
+it: the channel layer is not trusted to say that a run is over (see
+ARCHITECTURE.md, "Live messages").
 
 The feed is transport-neutral: it sends each event message (the same dict
 as the REST events list) through the ``send`` coroutine it was given, and
@@ -52,6 +55,7 @@ class Feed:
         self.send = send
         self.on_terminal = on_terminal
         self.cursors = {}  # execution id -> seq of the last event sent
+        self.replayed = 0  # events sent from the database so far (a transport may bound it)
 
     def __contains__(self, execution_id):
         return execution_id in self.cursors
@@ -80,16 +84,31 @@ class Feed:
 
     async def on_events(self, message):
         """An ``execution.events`` channel-layer message: forward what this client has not seen."""
-        for event in message["events"]:
-            execution_id = event["execution_id"]
-            last_seq = self.cursors.get(execution_id)
-            if last_seq is None or event["seq"] <= last_seq:
+        for event in message.get("events") or ():
+            # What the channel layer carries is checked before it is used: a
+            # malformed message is skipped rather than crash the connection.
+            execution_id = event.get("execution_id") if isinstance(event, dict) else None
+            last_seq = self.cursors.get(execution_id) if isinstance(execution_id, str) else None
+            seq = event.get("seq") if last_seq is not None else None
+            if type(seq) is not int or seq <= last_seq:
                 continue
-            if event["seq"] > last_seq + 1:
-                await self._replay(execution_id, before_seq=event["seq"])
+            if seq > last_seq + 1:
+                await self._replay(execution_id, before_seq=seq)
                 if execution_id not in self.cursors:
                     continue  # the gap held the end
+            if event.get("type") in TERMINAL_TYPES and not await self._is_stored(event):
+                # Not the end the database holds (a forged or stale message on
+                # the channel layer): it must not end the stream. What is stored
+                # is sent instead, and live events go on.
+                await self._replay(execution_id)
+                continue
             await self._sent(execution_id, event)
+
+    @staticmethod
+    async def _is_stored(event):
+        return await database_sync_to_async(selectors.is_stored_event)(
+            event["execution_id"], event["seq"], event["type"]
+        )
 
     async def catch_up(self, execution_ids=None):
         """Replay anything stored past the cursors (all, or these): a lost last message has no successor to reveal it."""
@@ -103,6 +122,7 @@ class Feed:
                 chunk = await database_sync_to_async(selectors.event_messages_after)(
                     execution_id, self.cursors[execution_id], REPLAY_CHUNK, before_seq
                 )
+            self.replayed += len(chunk)
             for message in chunk:
                 await self._sent(execution_id, message)
             if len(chunk) < REPLAY_CHUNK or execution_id not in self.cursors:

@@ -2,7 +2,7 @@
 
 from . import event_store
 from .events import event_message
-from .models import AgentExecution
+from .models import AgentEvent, AgentExecution
 
 
 def executions_visible_to(user):
@@ -24,6 +24,11 @@ def event_messages_after(execution_id, after_seq, limit, before_seq=None):
         event_message(execution_id, seq, event_type, content, timestamp)
         for seq, event_type, content, timestamp in event_store.read_events(execution_id, after_seq, limit, before_seq)
     ]
+
+
+def is_stored_event(execution_id, seq, event_type):
+    """Whether the database holds this event: what a live message claims is checked against it."""
+    return AgentEvent.objects.filter(execution_id=execution_id, seq=seq, event_type=event_type).exists()
 
 
 def is_stop_requested(execution_id):

@@ -4,7 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.limits import MAX_SEQ
+from config.limits import MAX_INPUT_BYTES, MAX_SEQ, json_value_error
 from contract.events import AGENT_EVENT, AGENT_EVENT_FIELDS, EXECUTION_STARTED, TERMINAL_TYPES
 
 from .models import AgentExecution
@@ -38,6 +38,9 @@ class ExecutionCreateSerializer(serializers.Serializer):
     def validate_input_data(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be a JSON object.")
+        problem = json_value_error(value, MAX_INPUT_BYTES)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
 

@@ -15,6 +15,9 @@ def test_the_admin_cannot_save_an_agent_with_an_unknown_runtime_or_a_bad_config(
     for runtime, config, message in (
         ("nonsense", "{}", "Unknown runtime"),
         ("synthetic", '{"steps": -1}', "steps: Must be at least 0."),
+        # Nested this deep, every page that later shows the config would crash.
+        ("synthetic", '{"a": ' * 900 + "1" + "}" * 900, "ested deeper than 32 levels."),
+        ("synthetic", '{"a": "%s"}' % ("x" * 70_000), "Must be at most 66 kB as JSON"),
     ):
         response = admin_client_for.post(
             "/admin/agents/agent/add/",

@@ -60,3 +60,15 @@ async def test_deep_frames_and_huge_cursors_get_an_error_and_the_socket_stays_op
     assert await socket.receive() == {"type": "pong"}
     await socket.close()
     assert await sync_to_async(AgentExecution.objects.count)() == 1
+
+
+@pytest.mark.django_db
+def test_input_data_and_configs_are_bounded_in_size_over_rest(api_as, owner, agent):
+    client = api_as(owner)
+    start = client.post(f"/api/agents/{agent.id}/executions/", {"input_data": {"t": "a" * 300_000}}, format="json")
+    create = client.post("/api/agents/", {"name": "Big", "runtime": "synthetic", "config": {"x": "a" * 70_000}},
+                         format="json")
+
+    assert start.status_code == 400 and list(start.json()) == ["input_data"]
+    assert create.status_code == 400 and list(create.json()) == ["config"]
+    assert not AgentExecution.objects.exists()
