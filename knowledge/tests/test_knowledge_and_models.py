@@ -21,7 +21,10 @@ The Kestrel Point lighthouse lamp is cleaned every second Tuesday by the harbour
 
 def search(agent_server, agent, query):
     response = httpx.post(
-        f"{agent_server.url}/knowledge/{agent.id}/search", json={"query": query, "k": 3}, trust_env=False
+        f"{agent_server.url}/knowledge/{agent.id}/search",
+        json={"query": query, "k": 3},
+        headers=agent_server.headers,
+        trust_env=False,
     )
     response.raise_for_status()
     return response.json()["results"]
@@ -62,7 +65,9 @@ def test_a_lost_index_is_rebuilt_from_the_database(api_as, owner, make_agent, ag
     )
     document = document_status(response.json()["id"], ["ready"])
     # The agent server loses it (a new volume, say); the database still has it.
-    httpx.delete(f"{agent_server.url}/knowledge/{agent.id}/documents/{document.id}", trust_env=False).raise_for_status()
+    httpx.delete(
+        f"{agent_server.url}/knowledge/{agent.id}/documents/{document.id}", headers=agent_server.headers, trust_env=False
+    ).raise_for_status()
     assert not search(agent_server, agent, "Kestrel Point lamp")
 
     call_command("reindex_documents", "--agent", str(agent.id))
