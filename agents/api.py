@@ -21,7 +21,7 @@ from config.schema import field_errors
 from runs import services as runs_services
 from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer
 
-from . import selectors, services, tokens
+from . import permissions, selectors, services, tokens
 from .models import Agent
 from .runtimes import runtime_catalog
 from .serializers import AgentSerializer, LoginSerializer, RuntimeSerializer, TokenSerializer, UserSerializer
@@ -41,7 +41,12 @@ class AgentViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         serializer.save(owner=self.request.user)
 
+    def perform_update(self, serializer):
+        permissions.check_may_change(self.request.user, serializer.instance.owner_id, permissions.EDIT_AGENT)
+        serializer.save()
+
     def perform_destroy(self, agent):
+        permissions.check_may_change(self.request.user, agent.owner_id, permissions.DELETE_AGENT)
         services.delete_agent(agent)
 
     @extend_schema(
@@ -51,6 +56,7 @@ class AgentViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="executions", filter_backends=[])
     def start_execution(self, request, pk=None):
         agent = self.get_object()
+        permissions.check_may_change(request.user, agent.owner_id, permissions.START_EXECUTION)
         serializer = ExecutionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         execution = runs_services.start_execution(agent, serializer.validated_data["input_data"])

@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from agents import permissions
 from agents.selectors import agents_visible_to
 
 from . import services
@@ -35,10 +36,12 @@ class DocumentViewSet(
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
     def create(self, request, agent_id=None):
         agent = self.get_agent()
+        permissions.check_may_change(request.user, agent.owner_id, permissions.ADD_DOCUMENT)
         upload = DocumentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         document = services.add_document(agent, **upload.document_fields())
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, document):
+        permissions.check_may_change(self.request.user, document.agent.owner_id, permissions.DELETE_DOCUMENT)
         services.delete_document(document)

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
+from agents import permissions
 from agents.selectors import agents_visible_to
 from config.errors import check_data, socket_error
 from config.limits import MAX_FRAME_BYTES, TooDeep, parse_json, quoted, size_text
@@ -154,14 +155,19 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
         agent = agents_visible_to(self.user).filter(id=agent_id).first()
         if agent is None:
             raise NotFound("No such agent.")
+        permissions.check_may_change(self.user, agent.owner_id, permissions.START_EXECUTION)
         return services.start_execution(agent, input_data)
 
     async def stop_agent(self, content):
         execution_id = str(check_data(ExecutionFrame, content)["execution_id"])
-        execution = await database_sync_to_async(self.executions().filter(id=execution_id).first)()
+        await database_sync_to_async(self._stop)(execution_id)
+
+    def _stop(self, execution_id):
+        execution = self.executions().select_related("agent").filter(id=execution_id).first()
         if execution is None:
             raise NotFound("No such execution.")
-        await database_sync_to_async(services.stop_execution)(execution)
+        permissions.check_may_change(self.user, execution.agent.owner_id, permissions.STOP_EXECUTION)
+        services.stop_execution(execution)
 
     async def subscribe(self, content):
         frame = check_data(SubscribeFrame, content)

@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agents import permissions
 from contract.errors import PlatformError
 
 from . import selectors, services
@@ -23,6 +24,10 @@ from .serializers import EventPageSerializer, EventQuerySerializer, ExecutionSer
 
 class ExecutionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AgentExecution.Status.choices)
+    # A plain id, not a choice among all agents: someone else's agent and a
+    # missing one must both just match nothing (a 400 for one would tell
+    # which ids exist).
+    agent = django_filters.UUIDFilter(field_name="agent_id")
 
     class Meta:
         model = AgentExecution
@@ -41,7 +46,9 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={202: ExecutionSerializer})
     @action(detail=True, methods=["post"])
     def stop(self, request, pk=None):
-        execution = services.stop_execution(self.get_object())
+        execution = self.get_object()
+        permissions.check_may_change(request.user, execution.agent.owner_id, permissions.STOP_EXECUTION)
+        execution = services.stop_execution(execution)
         return Response(ExecutionSerializer(execution).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(

@@ -128,11 +128,21 @@ def test_an_outsider_gets_404_for_someone_elses_execution(api_as, outsider, agen
     assert execution.status == "pending"
 
 
-def test_staff_can_read_and_stop_anyones_execution(api_as, staff, agent):
+def test_staff_can_read_anyones_execution(api_as, staff, agent):
     execution = AgentExecution.objects.create(agent=agent)
-    client = api_as(staff)
-    assert client.get(f"/api/executions/{execution.id}/").status_code == 200
-    assert client.post(f"/api/executions/{execution.id}/stop/").json()["status"] == "stopped"
+    assert api_as(staff).get(f"/api/executions/{execution.id}/").status_code == 200
+
+
+def test_filtering_by_someone_elses_agent_looks_like_filtering_by_a_missing_one(api_as, owner, outsider, agent):
+    import uuid
+
+    AgentExecution.objects.create(agent=agent)
+    client = api_as(outsider)
+    for agent_id in (agent.id, uuid.uuid4()):
+        response = client.get("/api/executions/", {"agent": str(agent_id)})
+        assert (response.status_code, response.json()["count"]) == (200, 0)
+    assert client.get("/api/executions/", {"agent": "not-a-uuid"}).status_code == 400
+    assert api_as(owner).get("/api/executions/", {"agent": str(agent.id)}).json()["count"] == 1
 
 
 def test_the_stream_path_served_by_django_alone_says_where_streams_are_served(api_as, owner, agent):
