@@ -6,6 +6,8 @@ this AutoSchema adds the platform's error bodies (``config.errors``):
 
 * 400 with field errors ``{field: [message]}`` where input is parsed;
 * 401 ``{detail, code}`` where credentials are needed;
+* 403 ``{detail, code: "permission_denied"}`` on changes to an object
+  (staff changing another user's object without the model permission);
 * 404 ``{detail, code}`` on paths naming an object;
 * 413 ``{detail, code: "too_large"}`` where a body is sent (``config.http``).
 """
@@ -34,6 +36,10 @@ class PlatformAutoSchema(AutoSchema):
             errors["400"] = field_errors("Invalid input.")
         if self.get_auth() and {} not in self.get_auth():
             errors["401"] = OpenApiResponse(ErrorSerializer, description="Missing or invalid credentials.")
+        if "{" in self.path and self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            errors["403"] = OpenApiResponse(
+                ErrorSerializer, description="Yours to see but not to change (staff need the model permission)."
+            )
         if "{" in self.path:
             errors["404"] = OpenApiResponse(ErrorSerializer, description="No such object, or not yours.")
         if self.method in ("POST", "PUT", "PATCH"):

@@ -711,6 +711,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such object, or not yours. */
             404: {
                 headers: {
@@ -792,6 +801,15 @@ export interface operations {
             };
             /** @description Missing or invalid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -892,6 +910,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such object, or not yours. */
             404: {
                 headers: {
@@ -933,6 +960,15 @@ export interface operations {
             };
             /** @description Missing or invalid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -986,6 +1022,15 @@ export interface operations {
             };
             /** @description Missing or invalid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1048,6 +1093,15 @@ export interface operations {
             };
             /** @description Missing or invalid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1496,6 +1550,15 @@ export interface operations {
             };
             /** @description Missing or invalid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
