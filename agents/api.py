@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.limits import JSONParser
-from config.schema import field_errors
+from config.throttling import AUTH_THROTTLES
+from config.schema import THROTTLED, field_errors
 from runs import services as runs_services
 from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer
 
@@ -51,7 +52,7 @@ class AgentViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         request=ExecutionCreateSerializer,
-        responses={201: ExecutionSerializer, 409: field_errors("The agent is inactive.")},
+        responses={201: ExecutionSerializer, 409: field_errors("The agent is inactive."), 429: THROTTLED},
     )
     @action(detail=True, methods=["post"], url_path="executions", filter_backends=[])
     def start_execution(self, request, pk=None):
@@ -84,6 +85,7 @@ class LoginView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = AUTH_THROTTLES
 
     @extend_schema(request=LoginSerializer, responses=UserSerializer, auth=[])
     def post(self, request):
@@ -97,6 +99,7 @@ class TokenView(ObtainAuthToken):
     """The caller's API token: obtained with a password, revoked at will."""
 
     parser_classes = [JSONParser]
+    throttle_classes = AUTH_THROTTLES  # for POST only (get_throttles)
 
     def get_authenticators(self):
         if self.request is not None and self.request.method == "POST":
@@ -105,6 +108,9 @@ class TokenView(ObtainAuthToken):
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    def get_throttles(self):
+        return [throttle() for throttle in AUTH_THROTTLES] if self.request.method == "POST" else []
 
     @extend_schema(
         request=AuthTokenSerializer,

@@ -66,7 +66,10 @@ def _flat(errors, prefix=""):
 
 def exception_handler(exc, context):
     if isinstance(exc, PlatformError):
-        return Response(rest_body(exc), status=exc.status)
+        response = Response(rest_body(exc), status=exc.status)
+        if getattr(exc, "wait", None):  # a rate limit says when to come back
+            response["Retry-After"] = str(exc.wait)
+        return response
     return drf_exception_handler(exc, context)
 
 

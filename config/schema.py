@@ -9,7 +9,9 @@ this AutoSchema adds the platform's error bodies (``config.errors``):
 * 403 ``{detail, code: "permission_denied"}`` on changes to an object
   (staff changing another user's object without the model permission);
 * 404 ``{detail, code}`` on paths naming an object;
-* 413 ``{detail, code: "too_large"}`` where a body is sent (``config.http``).
+* 413 ``{detail, code: "too_large"}`` where a body is sent (``config.http``);
+* 429 ``{detail, code}`` with ``Retry-After`` where a rate limit applies
+  (views with throttles; ``throttled_operation`` marks others).
 """
 
 from drf_spectacular.openapi import AutoSchema
@@ -28,6 +30,9 @@ def field_errors(description):
     return OpenApiResponse({"$ref": "#/components/schemas/FieldErrors"}, description=description)
 
 
+THROTTLED = OpenApiResponse(ErrorSerializer, description="Past a rate limit; Retry-After says when to try again.")
+
+
 class PlatformAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -42,6 +47,8 @@ class PlatformAutoSchema(AutoSchema):
             )
         if "{" in self.path:
             errors["404"] = OpenApiResponse(ErrorSerializer, description="No such object, or not yours.")
+        if self.method in ("POST", "PUT", "PATCH") and self.view.throttle_classes:
+            errors["429"] = THROTTLED
         if self.method in ("POST", "PUT", "PATCH"):
             errors["413"] = OpenApiResponse(ErrorSerializer, description="The request body is larger than its limit.")
         for code, response in errors.items():

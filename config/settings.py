@@ -5,6 +5,7 @@ var/, Redis on localhost, the agent server on localhost:8001. Production sets
 DATABASE_URL, REDIS_URL, MCP_AGENT_URL, SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,6 +38,11 @@ CSRF_TRUSTED_ORIGINS = env_list(
 if env_bool("HTTPS", False):
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain http is redirected (but a load balancer's health check may stay on it),
+    # and browsers are told to use https only from then on.
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
 
 INSTALLED_APPS = [
     "daphne",
@@ -61,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.headers.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,6 +166,9 @@ if _channel_layer not in CHANNEL_LAYER_BACKENDS:
     raise ImproperlyConfigured(f"CHANNEL_LAYER={_channel_layer!r} is not one of {', '.join(CHANNEL_LAYER_BACKENDS)}.")
 CHANNEL_LAYERS = {"default": CHANNEL_LAYER_BACKENDS[_channel_layer]}
 
+# The cache holds the rate limits' counts, so every api process counts together.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
 CELERY_BROKER_URL = REDIS_URL
 # Separate queues let several deployments (or a benchmark beside a test
 # run) share one Redis without taking each other's tasks.
@@ -173,6 +183,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- The agents app's knobs ------------------------------------------------------
+
+
+def _rate(name, default):
+    """A rate limit such as ``20/minute`` (DRF's syntax), or None when set empty."""
+    value = env_str(name, default).strip()
+    if value and not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must look like '20/minute' (or be empty for no limit), got {value!r}.")
+    return value or None
+
 
 _TOKEN_LIFETIME = env_int("API_TOKEN_LIFETIME_SECONDS", 30 * 24 * 3600, minimum=0)
 AGENTS = {
@@ -197,6 +216,12 @@ AGENTS = {
     "DOCUMENT_MAX_BYTES": env_int("DOCUMENT_MAX_BYTES", 10_000_000, minimum=1),
     # A whole upload request: the document and its multipart framing (config/http.py refuses more with a 413).
     "MAX_UPLOAD_BYTES": env_int("MAX_UPLOAD_BYTES", 0, minimum=0),
+    # Rate limits (config/throttling.py): "<n>/<second|minute|hour|day>", empty for none.
+    "RATES": {
+        "auth_ip": _rate("AUTH_RATE_PER_ADDRESS", "20/minute"),
+        "auth_user": _rate("AUTH_RATE_PER_USERNAME", "10/minute"),
+        "start": _rate("START_RATE_PER_USER", "300/minute"),
+    },
     # An API token stops working this long after it was issued (0: never).
     "TOKEN_LIFETIME": timedelta(seconds=_TOKEN_LIFETIME) if _TOKEN_LIFETIME else None,
 }

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.throttling import check_start_quota
 from contract.errors import PlatformError
 from realtime.publish import publish, wake_workers_to_stop
 
@@ -55,11 +56,16 @@ class AgentInactive(PlatformError):
 
 
 def start_execution(agent, input_data):
-    """Create a pending execution and enqueue its run once the row is committed."""
+    """Create a pending execution and enqueue its run once the row is committed.
+
+    Refused with ``AgentInactive`` (409) for an inactive agent and ``Throttled`` (429) past
+    the owner's start rate, whichever way the start came in.
+    """
     from .tasks import run_execution
 
     if not agent.is_active:
         raise AgentInactive()
+    check_start_quota(agent.owner_id)
     with transaction.atomic():
         execution = AgentExecution.objects.create(agent=agent, input_data=input_data)
         run_execution.delay_on_commit(str(execution.id))
