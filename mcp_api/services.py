@@ -6,8 +6,8 @@
   (``contract.runtimes.check_input``; a mismatch is a tool error the model
   can correct), starts an execution with ``runs.services.start_execution``
   (owner: the caller; stored, in the dashboard and admin, stoppable from
-  anywhere), follows its events in the event store (``follow_execution``),
-  reports its ``progress`` events as MCP progress
+  anywhere), follows its events live, as the dashboard does
+  (``follow_execution``), reports its ``progress`` events as MCP progress
   notifications, and returns its output, or its error as ``isError``.
 * A knowledge tool asks the agent server's search through
   ``runs.agent_server``, the client the workers index with.
@@ -48,13 +48,15 @@ from dataclasses import dataclass
 
 import anyio
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from contract.config import InputError
 from contract.errors import PlatformError
 from contract.events import AGENT_EVENT, EXECUTION_COMPLETED, EXECUTION_STOPPED, PROGRESS, TERMINAL_TYPES
 from contract.runtimes import check_input
-from runs import agent_server, selectors
+from realtime.feed import Feed
+from runs import agent_server
 from runs import services as runs_services
 from runs.models import AgentExecution
 
@@ -62,10 +64,9 @@ from . import tools as tool_catalog
 
 logger = logging.getLogger(__name__)
 
-# Following a run: the pause between reads of its events (follow_execution).
-POLL_MIN_SECONDS = 0.05
-POLL_MAX_SECONDS = 1.0
-READ_CHUNK = 2000
+# Following a run (follow_execution): how long a call waits for a live
+# message before it checks the database for a dropped one.
+CATCH_UP_SECONDS = 5.0
 # A remembered call outlives the longest run by this much.
 CALL_KEY_SLACK_SECONDS = 300
 
@@ -202,28 +203,64 @@ def check_search_arguments(arguments):
 async def follow_execution(execution_id, on_event):
     """Hand every event of an execution to ``on_event``, in seq order, each once; return the terminal one.
 
-    It reads the event store, the source of truth every event is committed to
-    before anyone is told of it, with the replay's own query
-    (``selectors.event_messages_after``): whatever has arrived since the
-    last read, then a pause that starts at ``POLL_MIN_SECONDS`` and doubles
-    while nothing comes, up to ``POLL_MAX_SECONDS``. So a busy run is
-    followed within a fraction of a second, and an idle one costs one indexed
-    query a second. (A ``realtime.feed.Feed`` would spare those queries, but
-    it needs a channel-layer consumer around it; a tool call is one handler
-    of the SDK, and a call's latency is an agent's, not a dashboard's.)
+    It follows the run with a ``realtime.feed.Feed``, as the socket and SSE
+    do: the execution's group first, then the stored events, then live ones,
+    with gaps filled from the database and a live terminal event trusted only
+    once the database has it. A live event costs no query; polling the event
+    store instead cost every running call a query each 50 ms to 1 s, all of
+    them through the api's one database thread.
+
+    The feed reads a channel of its own (``new_channel``), and one task reads
+    that channel for the whole call (``_read_channel``), never a ``receive``
+    under a timeout: channels-redis's pub/sub layer takes a cancelled
+    ``receive`` for its consumer leaving and forgets the channel, so every
+    message published until the next ``receive`` is dropped, and a follower
+    that stopped waiting now and then to check the database heard only what
+    came while it waited. The periodic check stays, on the task's queue:
+    after ``CATCH_UP_SECONDS`` without a message the feed replays what is
+    stored, since a dropped last event would have no successor to reveal it;
+    an idle call costs one indexed query that often.
     """
-    after_seq, pause = 0, POLL_MIN_SECONDS
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    inbox = asyncio.Queue()
+    reader = asyncio.ensure_future(_read_channel(layer, channel, inbox))
+    ended = []
+
+    async def send(message):
+        await on_event(message)
+        if message["type"] in TERMINAL_TYPES:
+            ended.append(message)
+
+    feed = Feed(layer, channel, send)
+    try:
+        await feed.join(execution_id)
+        await feed.follow(execution_id, 0)
+        while execution_id in feed:
+            message = None
+            with anyio.move_on_after(CATCH_UP_SECONDS):
+                message = await inbox.get()
+            if message is None:
+                await feed.catch_up()
+            elif message.get("type") == "execution.events":
+                await feed.on_events(message)
+            # An execution's group carries nothing else; anything else is ignored.
+    finally:
+        with anyio.CancelScope(shield=True):
+            # One cancel, awaited: the layer unsubscribes the channel as the read ends.
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+            await feed.close()
+    return ended[0]
+
+
+async def _read_channel(layer, channel, inbox):
     while True:
-        chunk = await database_sync_to_async(selectors.event_messages_after)(execution_id, after_seq, READ_CHUNK)
-        for message in chunk:
-            after_seq = message["seq"]
-            await on_event(message)
-            if message["type"] in TERMINAL_TYPES:
-                return message
-        if len(chunk) == READ_CHUNK:
-            continue
-        pause = POLL_MIN_SECONDS if chunk else min(pause * 2, POLL_MAX_SECONDS)
-        await anyio.sleep(pause)
+        try:
+            inbox.put_nowait(await layer.receive(channel))
+        except Exception:
+            # A message that does not decode is lost, not the call: the catch-up replays what it carried.
+            logger.exception("Could not read a message for an MCP call's feed")
 
 
 class ProgressReport:

@@ -1,8 +1,9 @@
 """Clients of /mcp on the real api process: the official SDK's, and raw JSON-RPC over HTTP."""
 
+import anyio
 import httpx
 import pytest
-from mcp import Client
+from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from rest_framework.authtoken.models import Token
@@ -59,3 +60,36 @@ def rest(api, token_of):
         )
 
     return client
+
+
+def listed(client):
+    """The tools an SDK client is offered."""
+
+    async def list_tools():
+        async with client as session:
+            return (await session.list_tools()).tools
+
+    return anyio.run(list_tools)
+
+
+def call(client, name, arguments, on_progress=None):
+    """One tool call with an SDK client; a protocol error is raised as the ``MCPError`` itself."""
+
+    async def call_tool():
+        async with client as session:
+            return await session.call_tool(name, arguments, progress_callback=on_progress)
+
+    try:
+        return anyio.run(call_tool)
+    except BaseExceptionGroup as group:
+        # The SDK raises a protocol error from inside its task groups.
+        matched, _ = group.split(MCPError)
+        if matched is None:
+            raise
+        raise first_leaf(matched) from None
+
+
+def first_leaf(group):
+    while isinstance(group, BaseExceptionGroup):
+        group = group.exceptions[0]
+    return group

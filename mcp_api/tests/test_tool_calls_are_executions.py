@@ -1,34 +1,16 @@
 """tools/call over /mcp: an agent tool call is an ordinary execution, with its progress streamed."""
 
-import anyio
+import time
+
 import pytest
 from mcp import MCPError
 
+from mcp_api import services
+from mcp_api.tests.conftest import call
 from mcp_api.tools import tool_base_name
 from runs.models import AgentExecution
 
 pytestmark = pytest.mark.usefixtures("worker")
-
-
-def call(client, name, arguments, on_progress=None):
-    async def call_tool():
-        async with client as session:
-            return await session.call_tool(name, arguments, progress_callback=on_progress)
-
-    try:
-        return anyio.run(call_tool)
-    except BaseExceptionGroup as group:
-        # The SDK raises a protocol error from inside its task groups.
-        matched, _ = group.split(MCPError)
-        if matched is None:
-            raise
-        raise first_leaf(matched) from None
-
-
-def first_leaf(group):
-    while isinstance(group, BaseExceptionGroup):
-        group = group.exceptions[0]
-    return group
 
 
 def test_a_call_runs_the_agent_as_an_execution_and_streams_its_progress(mcp_client, rest, owner, make_agent):
@@ -53,6 +35,18 @@ def test_a_call_runs_the_agent_as_an_execution_and_streams_its_progress(mcp_clie
     stored = rest(owner).get(f"/api/executions/{execution_id}/").json()
     assert (stored["agent"], stored["status"], stored["input_data"]) == (str(agent.id), "completed", {"question": "why?"})
     assert AgentExecution.objects.get(id=execution_id).agent.owner == owner
+
+
+def test_a_call_follows_its_run_live_and_returns_as_it_ends(mcp_client, owner, make_agent):
+    agent = make_agent(config={"steps": 1, "tokens": 3, "delay_ms": 200})
+    started = time.monotonic()
+
+    result = call(mcp_client(owner), tool_base_name(agent), {})
+
+    assert not result.is_error
+    # The whole call, worker and agent server included, ends before the
+    # feed's first check of the database: the end arrived live.
+    assert time.monotonic() - started < services.CATCH_UP_SECONDS
 
 
 def test_a_failed_run_is_a_tool_error_with_its_message(mcp_client, owner, make_agent):

@@ -1,21 +1,13 @@
 """tools/list over /mcp: the caller's active agents, each with its runtime's input schema."""
 
-import anyio
 import pytest
 
 from agents.models import Agent
 from contract.runtimes import get_entry
+from mcp_api.tests.conftest import listed
 from mcp_api.tools import tool_base_name
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def listed(client):
-    async def list_tools():
-        async with client as session:
-            return (await session.list_tools()).tools
-
-    return anyio.run(list_tools)
 
 
 def test_it_lists_the_callers_active_agents_and_nobody_elses(mcp_client, owner, outsider, make_agent):
