@@ -16,10 +16,11 @@ from django.forms.fields import InvalidJSONInput
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+# The nesting rule is shared with the agent server (contract/limits.py).
+from contract.limits import MAX_JSON_DEPTH, TooDeep, json_too_deep, parse_json
+
 # The largest seq (and cursor) there can be: the column is a 32-bit integer.
 MAX_SEQ = 2_147_483_647
-# Nesting of any JSON a client sends: bodies, frames, input_data, configs.
-MAX_JSON_DEPTH = 32
 # An execution's input_data and an agent's config, as JSON. Every message
 # that carries them (execution_created, execution_started, REST pages) stays
 # well under 1 MiB, which is where common WebSocket clients stop reading.
@@ -29,23 +30,6 @@ MAX_CONFIG_BYTES = 64 * 1024
 MAX_FRAME_BYTES = 512 * 1024
 # Text of a client's own value quoted back in an error.
 MAX_QUOTE_CHARS = 80
-
-
-def json_too_deep(value, limit=MAX_JSON_DEPTH):
-    """True when ``value`` nests objects and lists more than ``limit`` deep (iterative: no recursion)."""
-    level = [value] if isinstance(value, (dict, list)) else []
-    depth = 0
-    while level:
-        depth += 1
-        if depth > limit:
-            return True
-        level = [
-            child
-            for item in level
-            for child in (item.values() if isinstance(item, dict) else item)
-            if isinstance(child, (dict, list))
-        ]
-    return False
 
 
 def json_value_error(value, max_bytes):
@@ -63,22 +47,6 @@ def quoted(value):
     """``repr(value)``, cut to a length an error message may repeat."""
     text = repr(value)
     return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 4] + "...'"
-
-
-class TooDeep(ValueError):
-    def __init__(self):
-        super().__init__(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
-
-
-def parse_json(text):
-    """Parse untrusted JSON text: ValueError when invalid, TooDeep (one) when nested past the limit."""
-    try:
-        value = json.loads(text)
-    except RecursionError:
-        raise TooDeep() from None
-    if json_too_deep(value):
-        raise TooDeep()
-    return value
 
 
 class JSONParser(parsers.JSONParser):

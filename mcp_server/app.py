@@ -34,7 +34,16 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server import knowledge_api
-from mcp_server.protocol import INVALID_CONFIG, UNKNOWN_RUNTIME, BadRequest, RunRequest, parse_run_request
+from mcp_server.protocol import (
+    INVALID_CONFIG,
+    MAX_REQUEST_BYTES,
+    UNKNOWN_RUNTIME,
+    BadRequest,
+    BodyTooLarge,
+    RunRequest,
+    parse_run_request,
+    read_limited,
+)
 from mcp_server.responses import EventStreamResponse, RunSummaryResponse, error_response
 from mcp_server.runs import ActiveRuns, execute_run
 from mcp_server.runtimes import ConfigError, Runtime, UnknownRuntime, get_runtime, runtime_names
@@ -82,9 +91,11 @@ async def health(request: Request) -> Response:
 
 async def execute(request: Request) -> Response:
     try:
-        body = await request.body()
+        body = await read_limited(request.stream(), MAX_REQUEST_BYTES)
     except ClientDisconnect:
         return Response(status_code=400)  # nobody is left to read it
+    except BodyTooLarge as rejection:
+        return error_response(rejection.status, rejection.message, rejection.code)
     try:
         runtime, run_request = admit(body, request.app.state.services)
     except BadRequest as rejection:

@@ -30,16 +30,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from contract.limits import MAX_JSON_DEPTH, TooDeep, parse_json
 from mcp_server.knowledge import DocumentError, KnowledgeBusy
 from mcp_server.knowledge.documents import DOCUMENT_TOO_LARGE
-from mcp_server.protocol import INVALID_REQUEST, BadRequest
+from mcp_server.protocol import INVALID_REQUEST, BadRequest, BodyTooLarge, read_limited
 from mcp_server.responses import error_response
 
 BUSY = "busy"
@@ -118,10 +118,6 @@ routes = [
 ]
 
 
-class BodyTooLarge(BadRequest):
-    pass
-
-
 def _ids(request: Request) -> tuple[str, str | None]:
     agent_id = request.path_params["agent_id"]
     document_id = request.path_params.get("document_id")
@@ -132,16 +128,16 @@ def _ids(request: Request) -> tuple[str, str | None]:
 
 
 async def _json_object(request: Request, limit: int) -> dict[str, Any]:
-    body = bytearray()
     try:
-        async for piece in request.stream():
-            body += piece
-            if len(body) > limit:
-                raise BodyTooLarge(f"The request body is larger than {limit} bytes.", DOCUMENT_TOO_LARGE)
+        body = await read_limited(request.stream(), limit)
     except ClientDisconnect:
         raise BadRequest("The client went away.") from None
+    except BodyTooLarge as too_large:
+        raise BodyTooLarge(too_large.message, DOCUMENT_TOO_LARGE) from None
     try:
-        document = json.loads(body)
+        document = parse_json(body)
+    except TooDeep:
+        raise BadRequest(f"The request body is nested deeper than {MAX_JSON_DEPTH} levels.") from None
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
     if not isinstance(document, dict):

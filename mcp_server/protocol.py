@@ -14,11 +14,12 @@ dotted path of the offending field, so a client can fix its request in one go.
 
 from __future__ import annotations
 
-import json
+from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contract.errors import PlatformError
+from contract.limits import MAX_JSON_DEPTH, TooDeep, parse_json
 
 if TYPE_CHECKING:
     from mcp_server.services import Services
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 INVALID_REQUEST = "invalid_request"
 UNKNOWN_RUNTIME = "unknown_runtime"
 INVALID_CONFIG = "invalid_config"
+REQUEST_TOO_LARGE = "request_too_large"
+
+# A run request carries an agent's config (the api allows 64 KiB) and its
+# input (256 KiB); anything much larger is no request of the platform's.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
 
 REQUIRED = "This field is required."
 
@@ -52,6 +58,23 @@ class BadRequest(PlatformError):
     """The request cannot be run; answered with HTTP 400 and this message, code and fields."""
 
     code = INVALID_REQUEST
+
+
+class BodyTooLarge(BadRequest):
+    """Answered with 413: the body passed its limit while it was read."""
+
+    code = REQUEST_TOO_LARGE
+    status = 413
+
+
+async def read_limited(chunks: AsyncIterable[bytes], limit: int) -> bytes:
+    """A request body read as it arrives, refused (``BodyTooLarge``) once it passes ``limit`` bytes."""
+    body = bytearray()
+    async for chunk in chunks:
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge(f"The request body is larger than {limit} bytes.")
+    return bytes(body)
 
 
 def parse_run_request(body: bytes) -> RunRequest:
@@ -85,11 +108,11 @@ def _parse_json(body: bytes) -> Any:
     if not body.strip():
         raise BadRequest("The request body is empty; expected a JSON object.")
     try:
-        return json.loads(body, parse_constant=_reject_non_json_constant)
+        return parse_json(body, parse_constant=_reject_non_json_constant)
+    except TooDeep:
+        raise BadRequest(f"The request body is nested deeper than {MAX_JSON_DEPTH} levels.") from None
     except ValueError as error:  # also covers JSONDecodeError and UnicodeDecodeError
         raise BadRequest(f"The request body is not valid JSON: {error}.") from None
-    except RecursionError:
-        raise BadRequest("The request body is nested too deeply.") from None
 
 
 def _reject_non_json_constant(name: str) -> Any:

@@ -17,7 +17,7 @@ def post_raw(client, content: bytes, headers=None):
         (b"\xff\xfe\x00garbage", "not valid JSON"),
         (b'{"execution_id": NaN}', "NaN is not a JSON value"),
         (b"[1, 2]", "must be a JSON object"),
-        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32 levels"),
     ],
 )
 def test_it_rejects_a_body_that_is_not_a_json_object(client, content, detail):
@@ -112,3 +112,28 @@ def test_it_starts_no_run_for_a_rejected_request(mcp_server, client):
 
     assert health(client)["active_runs"] == 0
     assert "rejected-run" not in mcp_server.log_text()
+
+
+def test_a_body_nested_past_the_limit_is_a_400(client):
+    body = execute_body({"steps": 1})
+    deep = "deep"
+    for _ in range(40):
+        deep = [deep]
+    body["input_data"] = {"a": deep}
+
+    response = client.post("/execute", json=body)
+
+    assert response.status_code == 400
+    assert "nested deeper than 32 levels" in response.json()["error"]["message"]
+
+
+def test_a_body_over_the_limit_is_a_413_while_it_is_read(client):
+    def chunks():
+        yield b'{"execution_id": "e", "input_data": {"t": "'
+        for _ in range(40):
+            yield b"x" * 65536  # 2.5 MiB in all, sent chunked
+
+    response = client.post("/execute", content=chunks(), headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
