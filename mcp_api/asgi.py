@@ -12,7 +12,11 @@ In order, for every request:
    nested past ``config.limits``. A ``notifications/cancelled`` in it stops the
    cancelled call's execution before the SDK acknowledges it: served
    statelessly, the SDK would read it on a connection of its own that knows
-   no call of that id, and drop it (``mcp_api.services`` has the design).
+   no call of that id, and drop it. A ``tools/call`` is remembered in Redis
+   before the SDK sees it, so a cancellation finds it however early it
+   comes, and until its request ends; a call whose client left before its
+   answer was complete is cancelled then, on every protocol version
+   (``mcp_api.services`` has the design).
 4. The SDK's ``StreamableHTTPSessionManager`` (stateless, SSE responses so
    progress can stream) answers.
 
@@ -44,7 +48,7 @@ from config.limits import TooDeep, parse_json
 from realtime.auth import user_for_token
 
 from . import services
-from .server import USER_SCOPE_KEY, create_server
+from .server import CALL_SCOPE_KEY, USER_SCOPE_KEY, create_server
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ class McpApplication:
     def __init__(self):
         self.server = create_server()
         self._manager = self._runner = self._ready = self._loop = None
-        self._cancellations = set()
+        self._closing = set()
 
     async def __call__(self, scope, receive, send):
         if not self._origin_allowed(scope):
@@ -69,6 +73,7 @@ class McpApplication:
                 send, 401, {"detail": problem, "code": "not_authenticated"}, [(b"www-authenticate", b"Bearer")]
             )
         scope = {**scope, USER_SCOPE_KEY: user}
+        call = None
         if scope["method"] == "POST":
             body = await _read_body(receive)
             if body is None:
@@ -82,27 +87,29 @@ class McpApplication:
             session_id = _header(scope, b"mcp-session-id")
             for request_id in cancelled_request_ids(message):
                 await services.cancel_request(user, session_id, request_id)
-            receive = _replaying(body, receive, self._on_disconnect(user, session_id, called_request_id(message)))
-        manager = await self._running_manager()
-        await manager.handle_request(scope, receive, send)
-
-    def _on_disconnect(self, user, session_id, request_id):
-        """What to do when the client leaves during a tool call: cancel it, as a posted cancellation would.
-
-        Before 2025-11-25 the SDK serves a call statelessly in a task of its
-        own that a closed stream does not reach, so the glue, which sees the
-        disconnect, cancels the call itself. Its own task: the request's is
-        about to end.
-        """
-        if request_id is None:
-            return None
-
-        def cancel():
-            task = asyncio.get_running_loop().create_task(services.cancel_request(user, session_id, request_id))
-            self._cancellations.add(task)
-            task.add_done_callback(self._cancellations.discard)
-
-        return cancel
+            request_id = called_request_id(message)
+            if request_id is not None:
+                call = services.CallKey(user.id, session_id, request_id)
+                await services.open_call(call)
+                scope[CALL_SCOPE_KEY] = call
+            receive = _replaying(body, receive)
+        if call is None:
+            manager = await self._running_manager()
+            return await manager.handle_request(scope, receive, send)
+        answer = _Answer(send)
+        try:
+            manager = await self._running_manager()
+            await manager.handle_request(scope, receive, answer.send)
+        finally:
+            # The request is over: its answer is complete, or the client left
+            # (the stream closed, or daphne cancelled the request it gave up
+            # on). Not every version's handler hears of a client leaving, so
+            # an abandoned call is cancelled here. In a task of its own,
+            # shielded: a cancelled request must still close its call.
+            closing = asyncio.ensure_future(services.close_call(call, abandoned=not answer.complete))
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
+            await asyncio.shield(closing)
 
     # --- The session manager, started on first use (module docstring) ----------------------
 
@@ -204,19 +211,29 @@ async def _read_body(receive):
     return b"".join(chunks)
 
 
-def _replaying(body, receive, on_disconnect=None):
+def _replaying(body, receive):
     """A ``receive`` that hands the SDK the body read here, then whatever the client sends next."""
     pending = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def replay():
         if pending:
             return pending.pop()
-        message = await receive()
-        if message["type"] == "http.disconnect" and on_disconnect is not None:
-            on_disconnect()
-        return message
+        return await receive()
 
     return replay
+
+
+class _Answer:
+    """Wraps ``send`` to tell whether the answer was sent to its end (its last body message)."""
+
+    def __init__(self, send):
+        self._send = send
+        self.complete = False
+
+    async def send(self, message):
+        await self._send(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.complete = True
 
 
 async def _json(send, status, body, headers=()):

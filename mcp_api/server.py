@@ -13,6 +13,7 @@ from mcp.shared.exceptions import MCPError
 from . import services
 
 USER_SCOPE_KEY = "mcp_api.user"
+CALL_SCOPE_KEY = "mcp_api.call"  # the tools/call's services.CallKey, made as mcp_api.asgi read the POST
 
 INSTRUCTIONS = (
     "Each tool runs one of your agents on the agent platform as an execution (stored, visible in the "
@@ -32,8 +33,7 @@ async def list_tools(ctx, params):
 
 
 async def call_tool(ctx, params):
-    request = ctx.request
-    key = services.CallKey(caller(ctx).id, request.headers.get("mcp-session-id"), ctx.request_id)
+    key = ctx.request.scope.get(CALL_SCOPE_KEY)
     try:
         outcome = await services.call_tool(
             caller(ctx), params.name, params.arguments or {}, key, ctx.session.report_progress

@@ -12,26 +12,44 @@
 * A knowledge tool asks the agent server's search through
   ``runs.agent_server``, the client the workers index with.
 
-Cancellation. A call can end early two ways, and both stop its execution
-with ``runs.services.stop_execution`` (which works from any process):
+Cancellation. A call can end early two ways, on every protocol version the
+SDK serves (2024-11-05 to 2026-07-28), and both stop its execution with
+``runs.services.stop_execution`` (which works from any process):
 
 * the client closes the call's response stream (the 2026-07-28 protocol's
   only way to cancel, and what any client does when it gives up): the SDK
-  cancels the handler, which stops the execution on its way out;
-* the client posts ``notifications/cancelled`` (protocol 2024-11-05 to
-  2025-11-25). The api serves MCP statelessly, so that notification arrives
-  in a request of its own, possibly at another api process, and no
-  in-memory table could match it to the call. So each running call is
-  remembered in Redis, keyed by (caller, ``Mcp-Session-Id`` if the client
-  has one, JSON-RPC request id), with an expiry past the longest run;
-  ``cancel_request`` looks the execution up there. The caller is part of the
+  cancels the handler, which stops the execution on its way out; and
+  ``mcp_api.asgi``, which sees the client leave before the answer is
+  complete, cancels the call as a posted cancellation would, so this does
+  not rest on the SDK cancelling the handler;
+* the client posts ``notifications/cancelled`` (2024-11-05 to 2025-11-25).
+  The api serves MCP statelessly, so that notification arrives in a request
+  of its own, possibly at another api process, and no in-memory table could
+  match it to the call. So each call is kept in Redis, keyed by (caller,
+  ``Mcp-Session-Id`` if the client has one, JSON-RPC request id), from the
+  moment ``mcp_api.asgi`` has read its POST (``open_call``) until that
+  request ends (``close_call``), with an expiry past the longest run;
+  ``cancel_request`` looks the call up there. The caller is part of the
   key, so nobody can cancel another user's call by guessing its id. The call
   itself then sees ``execution_stopped`` in its feed and returns.
 
-  Stateless clients have no session id, so two clients of one user that
-  both have a call with the same request id in flight share a key; the later
-  call takes it over, and the earlier one is then cancelled only by closing
-  its stream (or a stop from the dashboard or REST).
+The entry exists before the execution does: it reads ``starting`` until the
+execution is created, and a cancellation that finds it so marks it
+``cancelled``; the call reads the mark as it stores the execution's id
+(atomically, ``_started``) and stops the run at once. The execution is
+created in a task of its own that a cancelled handler still waits for, so a
+call cancelled half-way through the start stops what the start created. A
+cancellation is lost only when it overtakes its own call on the wire
+(sent on another connection and read before the call's POST is): it then
+names no call, as one for a finished call does, and is dropped; the run
+stops when the client closes the call's stream.
+
+Each entry holds a token of its call, and a call removes or completes only
+an entry holding its own token. Stateless clients have no session id, so
+two clients of one user that both have a call with the same request id in
+flight share a key; the later call takes it over, and the earlier one is
+then cancelled only by closing its stream (or a stop from the dashboard or
+REST).
 
 Progress: each ``progress`` event of the run becomes one notification, with
 the stage's message; ``progress`` is the event's percent (``total`` 100)
@@ -43,8 +61,9 @@ not move it is reported a thousandth further on.
 import asyncio
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 from channels.db import database_sync_to_async
@@ -83,11 +102,16 @@ class UnknownTool(LookupError):
 
 @dataclass(frozen=True)
 class CallKey:
-    """Who made a call, as a later ``notifications/cancelled`` names it."""
+    """Who made a call, as a later ``notifications/cancelled`` names it, and which call holds that name.
+
+    ``token`` tells apart two calls under one name (module docstring); a
+    cancellation's own key carries a token nobody holds.
+    """
 
     user_id: int
     session_id: str | None
     request_id: object
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def redis_key(self):
         # JSON-RPC ids are strings or numbers; the two spellings of 1 need not be told apart.
@@ -127,11 +151,20 @@ async def _run(user, tool, arguments, key, report_progress):
     agent = tool.agent
     try:
         input_data = check_input(agent.runtime, arguments)
-        execution = await database_sync_to_async(runs_services.start_execution)(agent, input_data)
-    except PlatformError as error:  # bad arguments, an agent deactivated since the listing
-        return ToolOutcome(error.message, {"error": {"message": error.message, "code": error.code}}, True)
-    execution_id = str(execution.id)
-    await _remember(key, execution_id)
+    except PlatformError as error:  # arguments the runtime rejects
+        return _error_outcome(error)
+    # A task of its own, awaited through a shield: the thread creating the
+    # execution runs to its end whatever happens to this call, and a call
+    # cancelled meanwhile must still learn the execution's id to stop it.
+    starting = asyncio.ensure_future(_start(agent, input_data, key))
+    try:
+        execution_id, cancelled_early = await asyncio.shield(starting)
+    except PlatformError as error:  # an agent deactivated since the listing, the owner's start rate
+        return _error_outcome(error)
+    except anyio.get_cancelled_exc_class():
+        with anyio.CancelScope(shield=True):
+            await _stop_once_started(user, starting)
+        raise
     progress = ProgressReport()
 
     async def on_event(message):
@@ -140,17 +173,38 @@ async def _run(user, tool, arguments, key, report_progress):
             await report_progress(*report)
 
     try:
+        if cancelled_early:
+            await _stop(user.id, execution_id)
         terminal = await follow_execution(execution_id, on_event)
     except anyio.get_cancelled_exc_class():
         # The client closed the call's stream (or the call was cancelled
         # some other way): nobody is left to read the run, so end it.
         with anyio.CancelScope(shield=True):
-            await _stop(user, execution_id)
+            await _stop(user.id, execution_id)
         raise
-    finally:
-        with anyio.CancelScope(shield=True):
-            await _forget(key)
     return run_outcome(execution_id, terminal)
+
+
+async def _start(agent, input_data, key):
+    """Start the execution of a call: ``(execution_id, cancelled_early)``; raises ``PlatformError``."""
+    execution = await database_sync_to_async(runs_services.start_execution)(agent, input_data)
+    execution_id = str(execution.id)
+    return execution_id, await _started(key, execution_id)
+
+
+async def _stop_once_started(user, starting):
+    try:
+        execution_id, _ = await starting
+    except PlatformError:
+        return  # refused: nothing started
+    except Exception:
+        logger.exception("An MCP call's execution did not start; the call was cancelled meanwhile")
+        return
+    await _stop(user.id, execution_id)
+
+
+def _error_outcome(error):
+    return ToolOutcome(error.message, {"error": {"message": error.message, "code": error.code}}, True)
 
 
 def run_outcome(execution_id, terminal):
@@ -290,50 +344,114 @@ class ProgressReport:
 
 
 # --- Stopping, and the calls a cancellation can name -------------------------------------------
+#
+# An entry's value is "<token>:starting", "<token>:cancelled" or
+# "<token>:<execution id>" (module docstring). Each change is one script, so
+# a cancellation and the call's start cannot interleave between a read and
+# a write.
+
+STARTING = "starting"
+CANCELLED = "cancelled"
+
+# The state a cancellation found; "starting" becomes "cancelled", for the call to act on once started.
+_CANCEL = """
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local split = string.find(value, ':', 1, true)
+local state = string.sub(value, split + 1)
+if state == ARGV[1] then
+  redis.call('SET', KEYS[1], string.sub(value, 1, split) .. ARGV[2], 'KEEPTTL')
+end
+return state
+"""
+
+# The call's execution id replaces "starting" or "cancelled", if the entry is still the call's; returns what it found.
+_STARTED = """
+local value = redis.call('GET', KEYS[1])
+if value == ARGV[1] .. ':' .. ARGV[2] or value == ARGV[1] .. ':' .. ARGV[3] then
+  redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[4], 'KEEPTTL')
+end
+return value
+"""
+
+# Removes the entry if it is still the call's (a later call of the same key may have taken it over).
+_CLOSE = """
+local value = redis.call('GET', KEYS[1])
+if value and string.sub(value, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. ':' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 
 
-async def cancel_request(user, session_id, request_id):
-    """A client cancelled one of its requests: stop the execution of that call, if it runs one."""
-    key = CallKey(user.id, session_id, request_id)
-    try:
-        execution_id = await _redis().get(key.redis_key())
-    except Exception:
-        logger.exception("Could not look up the MCP call %s to cancel it", key.redis_key())
-        return False
-    if execution_id is None:
-        return False  # finished already, or never an agent run (a listing, a search)
-    await _stop(user, execution_id.decode())
-    return True
-
-
-async def _stop(user, execution_id):
-    await database_sync_to_async(_stop_owned)(user, execution_id)
-
-
-def _stop_owned(user, execution_id):
-    execution = AgentExecution.objects.filter(id=execution_id, agent__owner=user).first()
-    if execution is not None:
-        runs_services.stop_execution(execution)
-
-
-async def _remember(key, execution_id):
-    if key is None:
-        return
+async def open_call(key):
+    """Remember a ``tools/call`` as its POST arrives, before anything runs, so a cancellation can name it."""
     timeout = int(settings.AGENTS["EXECUTION_TIMEOUT"]) + CALL_KEY_SLACK_SECONDS
     try:
-        await _redis().set(key.redis_key(), execution_id, ex=timeout)
+        await _redis().set(key.redis_key(), f"{key.token}:{STARTING}", ex=timeout)
     except Exception:
         # The call still runs; only a posted cancellation cannot find it.
         logger.exception("Could not remember the MCP call %s", key.redis_key())
 
 
-async def _forget(key):
-    if key is None:
+async def close_call(key, abandoned):
+    """The request of a call has ended; ``abandoned``: the client left before its answer was complete.
+
+    An abandoned call is cancelled as a posted cancellation would be. Its
+    entry stays if it is still ``starting`` (now ``cancelled``), for the
+    call to read once its execution exists; it expires.
+    """
+    if abandoned and await _cancel(key) == STARTING:
         return
     try:
-        await _redis().delete(key.redis_key())
+        await _script(_CLOSE)(keys=[key.redis_key()], args=[key.token])
     except Exception:
         logger.warning("Could not forget the MCP call %s (it expires)", key.redis_key(), exc_info=True)
+
+
+async def cancel_request(user, session_id, request_id):
+    """A client cancelled one of its requests: stop that call's execution, now or as it starts; False if unknown."""
+    return await _cancel(CallKey(user.id, session_id, request_id)) is not None
+
+
+async def _cancel(key):
+    """Cancel the call under ``key``: the state it was in (``STARTING``, an execution id, ...) or None."""
+    try:
+        state = await _script(_CANCEL)(keys=[key.redis_key()], args=[STARTING, CANCELLED])
+    except Exception:
+        logger.exception("Could not look up the MCP call %s to cancel it", key.redis_key())
+        return None
+    if state is None:
+        return None  # finished already, not a tool call (a listing), or not read yet (module docstring)
+    state = state.decode()
+    if state not in (STARTING, CANCELLED):
+        await _stop(key.user_id, state)
+    return state
+
+
+async def _started(key, execution_id):
+    """Store a call's execution id under its entry; True if a cancellation came first."""
+    if key is None:
+        return False
+    try:
+        found = await _script(_STARTED)(
+            keys=[key.redis_key()], args=[key.token, STARTING, CANCELLED, execution_id]
+        )
+    except Exception:
+        # The call still runs; only a posted cancellation cannot find it.
+        logger.exception("Could not store the execution of the MCP call %s", key.redis_key())
+        return False
+    return found is not None and found.decode() == f"{key.token}:{CANCELLED}"
+
+
+async def _stop(user_id, execution_id):
+    await database_sync_to_async(_stop_owned)(user_id, execution_id)
+
+
+def _stop_owned(user_id, execution_id):
+    execution = AgentExecution.objects.filter(id=execution_id, agent__owner_id=user_id).first()
+    if execution is not None:
+        runs_services.stop_execution(execution)
 
 
 _redis_clients = {}
@@ -348,3 +466,15 @@ def _redis():
     if client is None:
         client = _redis_clients[loop] = aioredis.Redis.from_url(settings.REDIS_URL)
     return client
+
+
+_scripts = {}
+
+
+def _script(source):
+    # A registered script is sent as EVALSHA, and as its source once if Redis does not know it yet.
+    loop = asyncio.get_running_loop()
+    script = _scripts.get((loop, source))
+    if script is None:
+        script = _scripts[(loop, source)] = _redis().register_script(source)
+    return script
