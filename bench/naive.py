@@ -40,13 +40,15 @@ async def run(execution_id):
     from httpx_sse import aconnect_sse
 
     from runs import events, services
+    from runs.agent_server import auth_headers
     from runs.worker.stream import execution_request
 
     layer = get_channel_layer()
     execution = await sync_to_async(services.claim_execution)(execution_id)
     payload = await sync_to_async(execution_request)(execution)
     async with httpx.AsyncClient(timeout=60) as client:
-        async with aconnect_sse(client, "POST", f"{settings.AGENTS['MCP_URL']}/execute", json=payload) as source:
+        url = f"{settings.AGENTS['MCP_URL']}/execute"
+        async with aconnect_sse(client, "POST", url, json=payload, headers=auth_headers()) as source:
             async for sse in source.aiter_sse():
                 data = json.loads(sse.data)
                 if sse.event == "result":

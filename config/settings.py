@@ -143,8 +143,7 @@ USE_TZ = True
 # --- Static files and the dashboard ---------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT = private_directory(VAR_DIR / "static")
 DASHBOARD_DIST = BASE_DIR / "web" / "dist"
 # The dashboard's production build is served from /static/dashboard/.
 STATICFILES_DIRS = [("dashboard", DASHBOARD_DIST)] if DASHBOARD_DIST.is_dir() else []

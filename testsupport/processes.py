@@ -293,6 +293,16 @@ class McpServerProcess(ManagedProcess):
             **options,
         )
 
+    def search_knowledge(self, agent_id: object, query: str, k: int = 5) -> list[dict[str, Any]]:
+        """What ``POST /knowledge/{agent_id}/search`` finds for ``query``, best first."""
+        response = httpx.post(
+            f"{self.url}/knowledge/{agent_id}/search", json={"query": query, "k": k}, headers=self.headers,
+            timeout=30, trust_env=False,
+        )
+        response.raise_for_status()
+        return response.json()["results"]
+
+
 
 def start_mcp_server(env: Mapping[str, str | None] | None = None, port: int | None = None) -> McpServerProcess:
     """Start the MCP agent server and return it once ``GET /health`` answers.

@@ -19,7 +19,7 @@ PAGES = ["/", "/agents", "/api/docs/", "/admin/login/"]
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_has_a_policy_its_scripts_satisfy(client, path):
     response = client.get(path)
-    html = response.content.decode()
+    html = b"".join(response.streaming_content if response.streaming else [response.content]).decode()
 
     assert response.status_code == 200
     policy = response["Content-Security-Policy"]

@@ -134,14 +134,7 @@ def document_outcome(document_id):
 
 
 def search(agent_server, agent, query):
-    response = httpx.post(
-        f"{agent_server.url}/knowledge/{agent.id}/search",
-        json={"query": query, "k": 5},
-        headers=agent_server.headers,
-        trust_env=False,
-    )
-    response.raise_for_status()
-    return response.json()["results"]
+    return agent_server.search_knowledge(agent.id, query, k=5)
 
 
 @pytest.mark.parametrize(

@@ -20,14 +20,7 @@ The Kestrel Point lighthouse lamp is cleaned every second Tuesday by the harbour
 
 
 def search(agent_server, agent, query):
-    response = httpx.post(
-        f"{agent_server.url}/knowledge/{agent.id}/search",
-        json={"query": query, "k": 3},
-        headers=agent_server.headers,
-        trust_env=False,
-    )
-    response.raise_for_status()
-    return response.json()["results"]
+    return agent_server.search_knowledge(agent.id, query, k=3)
 
 
 def document_status(document_id, statuses):

@@ -1,6 +1,5 @@
 """Create the local demo user and example agents (idempotent), and say how to log in."""
 
-import os
 import secrets
 from pathlib import Path
 
@@ -9,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from agents.models import Agent
+from contract.files import private_file
 from knowledge import services
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "seed"
@@ -79,8 +79,5 @@ class Command(BaseCommand):
             return user, "(your password; reset it with: manage.py changepassword " + username + ")"
         password = secrets.token_urlsafe(12)
         user = User.objects.create_superuser(username=username, email="", password=password)
-        credentials.parent.mkdir(parents=True, exist_ok=True)
-        credentials.touch(mode=0o600)
-        credentials.write_text(password + "\n")
-        os.chmod(credentials, 0o600)
+        private_file(credentials).write_text(password + "\n")
         return user, password
