@@ -1,10 +1,10 @@
 """Rate limits: on authentication (per client address and per username) and on
 starting executions (per owner), shared by every api process through the cache (Redis).
 
-Built on DRF's ``SimpleRateThrottle`` (its cache history and rate syntax,
-``"20/minute"``), with rates read from ``settings.AGENTS["RATES"]`` at each
-check, so they can be changed per deployment (and per test); ``None`` turns a
-limit off. Authentication is checked before any password is hashed: a burst
+DRF throttles (its rate syntax, ``"20/minute"``; see ``PlatformRateThrottle``
+for how they count), with rates read from ``settings.AGENTS["RATES"]`` at
+each check, so they can be changed per deployment (and per test); ``None``
+turns a limit off. Authentication is checked before any password is hashed: a burst
 of wrong passwords costs the api nothing beyond the refusals.
 
 * ``auth_ip`` / ``auth_user``: ``POST /api/auth/token/``, ``/api/auth/login/``
@@ -17,10 +17,12 @@ Past a limit: 429 with ``Retry-After`` over HTTP (code ``throttled``), an
 """
 
 import math
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from contract.errors import PlatformError
 
@@ -34,27 +36,52 @@ class Throttled(PlatformError):
         super().__init__(f"Too many {what}: try again in {self.wait} s.")
 
 
-class PlatformRateThrottle(SimpleRateThrottle):
-    """A DRF throttle whose rate is ``settings.AGENTS["RATES"][scope]`` at the time of the check."""
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-    def __init__(self):
-        # SimpleRateThrottle reads its rate once, from DRF's settings; here it is read per check.
-        pass
+
+class PlatformRateThrottle(BaseThrottle):
+    """A DRF throttle allowing ``settings.AGENTS["RATES"][scope]`` (e.g. ``"20/minute"``) per key.
+
+    Counted in fixed windows of the rate's period with the cache's atomic
+    ``add`` and ``incr`` (Redis ``SET NX`` and ``INCR``): concurrent requests
+    cannot all read the same count and all pass, as they can with DRF's
+    read-modify-write history. The rate is read at each check, so it follows
+    the settings (and a test's). Subclasses say what is counted
+    (``get_cache_key``; ``None`` counts nothing).
+    """
+
+    scope = None
+
+    def get_cache_key(self, request, view):
+        raise NotImplementedError
 
     def allow_request(self, request, view):
-        self.rate = settings.AGENTS["RATES"].get(self.scope)
-        if self.rate is None:
+        rate = settings.AGENTS["RATES"].get(self.scope)
+        key = None if rate is None else self.get_cache_key(request, view)
+        if key is None:
             return True
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        count, _, period = rate.partition("/")
+        limit, seconds = int(count), PERIODS[period[0]]
+        now = time.time()
+        self._wait = seconds - now % seconds
+        bucket = f"throttle:{self.scope}:{key}:{int(now // seconds)}"
+        cache.add(bucket, 0, timeout=seconds + 1)
+        try:
+            used = cache.incr(bucket)
+        except ValueError:  # the window's key expired between the two calls
+            cache.add(bucket, 1, timeout=seconds + 1)
+            used = 1
+        return used <= limit
 
+    def wait(self):
+        return self._wait
 
 
 class AuthAddressThrottle(PlatformRateThrottle):
     scope = "auth_ip"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.get_ident(request)
 
 
 class AuthUsernameThrottle(PlatformRateThrottle):
@@ -64,7 +91,7 @@ class AuthUsernameThrottle(PlatformRateThrottle):
         username = _username_tried(request)
         if not username:
             return None  # nothing to count: the form is refused as invalid anyway
-        return self.cache_format % {"scope": self.scope, "ident": username.lower()[:150]}
+        return username.lower()[:150]
 
 
 class StartThrottle(PlatformRateThrottle):
@@ -73,7 +100,7 @@ class StartThrottle(PlatformRateThrottle):
     def get_cache_key(self, request, view):
         # Called with the owner's id for ``request``: a start is counted the
         # same wherever it comes from, so the check lives in the service.
-        return self.cache_format % {"scope": self.scope, "ident": request}
+        return request
 
 
 AUTH_THROTTLES = [AuthAddressThrottle, AuthUsernameThrottle]
@@ -93,9 +120,9 @@ def throttled_login(view):
         if request.method == "POST":
             for throttle in (cls() for cls in AUTH_THROTTLES):
                 if not throttle.allow_request(request, None):
-                    wait = Throttled("login attempts", throttle.wait())
-                    response = HttpResponse(wait.message, status=429, content_type="text/plain; charset=utf-8")
-                    response["Retry-After"] = str(wait.wait)
+                    refusal = Throttled("login attempts", throttle.wait())
+                    response = HttpResponse(refusal.message, status=429, content_type="text/plain; charset=utf-8")
+                    response["Retry-After"] = str(refusal.wait)
                     return response
         return view(request, *args, **kwargs)
 

@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 from asgiref.sync import sync_to_async
+from redis import Redis
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD
@@ -112,6 +113,10 @@ async def test_a_socket_start_past_the_limit_gets_an_error_frame_and_stays_open(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_wrong_logins_at_the_real_api_is_refused_before_any_password_is_hashed(platform_env, owner):
+    # The api counts in the shared Redis: start from nothing counted for this address.
+    with Redis.from_url(platform_env["REDIS_URL"]) as redis:
+        for key in redis.scan_iter(match="*throttle:auth_ip:127.0.0.1:*"):
+            redis.delete(key)
     api = start_api({**platform_env, "AUTH_RATE_PER_ADDRESS": "5/minute", "AUTH_RATE_PER_USERNAME": ""})
     try:
         def attempt(_):
@@ -127,7 +132,9 @@ def test_a_burst_of_wrong_logins_at_the_real_api_is_refused_before_any_password_
     finally:
         api.stop()
 
-    assert codes.count(429) >= 27  # 5 allowed a minute, wherever they fell in the burst
+    # 5 allowed a minute, counted atomically however the burst interleaves (a minute's
+    # window may turn during the burst: 10 at the very most).
+    assert 22 <= codes.count(429) <= 27
     assert set(codes) <= {400, 429}
     assert health.status_code == 200
     print(f"/healthz answered in {health_seconds:.2f} s during 32 concurrent wrong logins")
