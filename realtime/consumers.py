@@ -181,9 +181,9 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
             )
         if not self.replay_allowance.available():
             raise PlatformError(
-                "Too many events replayed on this connection in a short time: subscribe again in a few seconds.",
+                f"Too many events replayed on this connection in a short time: subscribe to {execution_id} "
+                "again in a few seconds.",
                 "rate_limited",
-                {"execution_id": [execution_id]},
             )
         # Join first: an event committed after the replay query is then sure
         # to arrive live. Nothing reaches the client before the access check:
