@@ -4,6 +4,9 @@ from django.contrib import admin, messages
 from django.db.models import DurationField, ExpressionWrapper, F
 from django.forms.models import BaseInlineFormSet
 
+from agents import permissions
+from contract.errors import PlatformError
+
 from . import services
 from .models import AgentEvent, AgentExecution
 
@@ -87,21 +90,26 @@ class AgentExecutionAdmin(admin.ModelAdmin):
         duration = execution.duration
         return f"{duration.total_seconds():.2f} s" if duration is not None else "-"
 
-    @admin.action(description="Stop selected executions")
+    # Actions follow Django's permissions like the API does (agents/permissions.py):
+    # seeing executions is not enough to stop or start them.
+    @admin.action(description="Stop selected executions", permissions=["change"])
     def stop_selected(self, request, queryset):
         for execution in queryset:
             services.stop_execution(execution)
         self.message_user(request, f"Stop requested for {queryset.count()} execution(s).", messages.SUCCESS)
 
-    @admin.action(description="Re-run selected executions (same agent and input)")
+    @admin.action(description="Re-run selected executions (same agent and input)", permissions=["rerun"])
     def rerun_selected(self, request, queryset):
-        started = skipped = 0
+        started, refusals = 0, {}
         for execution in queryset:
             try:
                 services.start_execution(execution.agent, execution.input_data)
                 started += 1
-            except services.AgentInactive:
-                skipped += 1
+            except PlatformError as refusal:  # an inactive agent, a start rate reached
+                refusals[refusal.message] = refusals.get(refusal.message, 0) + 1
         self.message_user(request, f"Started {started} new execution(s).", messages.SUCCESS)
-        if skipped:
-            self.message_user(request, f"Skipped {skipped}: their agent is inactive.", messages.WARNING)
+        for message, count in refusals.items():
+            self.message_user(request, f"Skipped {count}: {message}", messages.WARNING)
+
+    def has_rerun_permission(self, request):
+        return request.user.has_perm(permissions.START_EXECUTION)

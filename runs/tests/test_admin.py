@@ -41,3 +41,35 @@ def test_admin_actions_stop_and_rerun(admin_client_for, agent):
     rerun = AgentExecution.objects.exclude(id=pending.id).get()
     assert (rerun.agent, rerun.input_data, rerun.status) == (agent, {"again": True}, "pending")
 
+
+
+def test_staff_who_may_only_view_executions_can_neither_stop_nor_rerun_them(client, django_user_model, agent):
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user("vera", password="x", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_agentexecution"))
+    client.force_login(viewer)
+    pending = AgentExecution.objects.create(agent=agent)
+    url = "/admin/runs/agentexecution/"
+
+    assert client.get(url).status_code == 200
+    for action in ("stop_selected", "rerun_selected"):
+        client.post(url, {"action": action, "_selected_action": [pending.id]})
+
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+    assert AgentExecution.objects.count() == 1
+
+
+def test_a_rerun_past_the_start_rate_is_skipped_with_a_reason(admin_client_for, agent, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rerun"}}
+    settings.AGENTS = {**settings.AGENTS, "RATES": {**settings.AGENTS["RATES"], "start": "1/minute"}}
+    done = [AgentExecution.objects.create(agent=agent) for _ in range(2)]
+
+    response = admin_client_for.post(
+        "/admin/runs/agentexecution/", {"action": "rerun_selected", "_selected_action": [e.id for e in done]},
+        follow=True,
+    )
+
+    assert AgentExecution.objects.count() == 3
+    assert "Skipped 1: Too many executions started" in response.content.decode()
