@@ -44,8 +44,8 @@ from django.http.request import validate_host
 from mcp.server.streamable_http_manager import DEFAULT_MAX_REQUEST_BODY_SIZE, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 
+from agents.tokens import user_for_key
 from config.limits import TooDeep, parse_json
-from realtime.auth import user_for_token
 
 from . import services
 from .server import CALL_SCOPE_KEY, USER_SCOPE_KEY, create_server
@@ -162,7 +162,7 @@ class McpApplication:
         scheme, _, key = authorization.partition(" ")
         if scheme.lower() not in AUTH_SCHEMES:
             return None, "Unsupported authorization scheme: send 'Authorization: Bearer <token>'."
-        user = await database_sync_to_async(user_for_token)(key.strip())
+        user = await database_sync_to_async(user_for_key)(key.strip())
         return (user, None) if user is not None else (None, "Invalid token.")
 
 

@@ -2,9 +2,6 @@
 
 from agents.tokens import user_for_key
 
-# The active user of a live API token, or None (see agents.tokens).
-user_for_token = user_for_key
-
 
 def user_for_scope(scope):
     """The user of an HTTP request scope: ``Authorization: Token <key>``, else the session's, else None.
@@ -16,7 +13,7 @@ def user_for_scope(scope):
     authorization = headers.get(b"authorization", b"").decode("latin-1")
     scheme, _, key = authorization.partition(" ")
     if scheme.lower() == "token":
-        return user_for_token(key.strip())
+        return user_for_key(key.strip())
     user = scope.get("user")
     if user is not None and user.is_authenticated and user.is_active:
         return user

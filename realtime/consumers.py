@@ -26,6 +26,7 @@ from rest_framework.renderers import JSONRenderer
 
 from agents import permissions
 from agents.selectors import agents_visible_to
+from agents.tokens import user_for_key
 from config.errors import check_data, socket_error
 from config.limits import MAX_FRAME_BYTES, TooDeep, parse_json, quoted, size_text
 from contract.errors import PlatformError
@@ -33,7 +34,6 @@ from runs import events, selectors, services
 from runs.models import AgentExecution
 from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer, after_seq_field
 
-from .auth import user_for_token
 from .feed import Feed, LiveDispatch, first_chunk_if_visible
 
 TERMINAL_STATUSES = {str(status) for status in AgentExecution.TERMINAL_STATUSES}
@@ -238,7 +238,7 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
         await self.send_json(socket_error(error))
 
     async def _authenticate(self, content):
-        user = await database_sync_to_async(user_for_token)(content.get("token"))
+        user = await database_sync_to_async(user_for_key)(content.get("token"))
         if user is None:
             return await self._close_unauthenticated()
         if self._auth_timeout:

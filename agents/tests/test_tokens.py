@@ -7,8 +7,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from agents.tokens import user_for_key
 from conftest import PASSWORD
-from realtime.auth import user_for_token
 from testsupport.sockets import AgentSocket
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_an_expired_token_is_refused_with_a_401_that_says_so(owner):
 
     assert response.status_code == 401
     assert "expired" in response.json()["detail"]
-    assert user_for_token(key) is None
+    assert user_for_key(key) is None
 
 
 def test_asking_again_after_expiry_issues_a_new_key(owner):
@@ -77,7 +77,7 @@ def test_a_user_revokes_their_token(owner):
     assert with_token(key).delete("/api/auth/token/").status_code == 204
 
     assert with_token(key).get("/api/agents/").status_code == 401
-    assert user_for_token(key) is None
+    assert user_for_key(key) is None
     assert get_token(owner)["token"] != key
 
 
