@@ -58,7 +58,8 @@ class Follower:
 
     ``received[id]`` lists (seq, type) of every event frame of that
     execution in arrival order; ``errors`` the error frames. ``run()``
-    returns once every followed execution sent its terminal event.
+    returns once ``seal()`` said no more executions will be followed and
+    every followed one sent its terminal event.
     """
 
     def __init__(self, ws_urls, token, name=""):
@@ -75,7 +76,7 @@ class Follower:
         self._api = random.randrange(len(self.ws_urls))
         self._socket = None
         self._subscribed = set()
-        self._all_ended = asyncio.Event()
+        self._sealed = False
         self._connected = asyncio.Event()
 
     def follow(self, execution_id):
@@ -84,9 +85,14 @@ class Follower:
             return
         self.received[execution_id] = []
         self.ended[execution_id] = False
-        self._all_ended.clear()
         if self._socket is not None:
             asyncio.ensure_future(self._subscribe(self._socket, execution_id))
+
+    def seal(self):
+        """No more executions to follow: ``run()`` returns once those followed ended."""
+        self._sealed = True
+        if self._done() and self._socket is not None:
+            asyncio.ensure_future(self._socket.close())  # wakes the reader
 
     def last_seq(self, execution_id):
         seqs = [seq for seq, _ in self.received[execution_id]]
@@ -100,10 +106,10 @@ class Follower:
         await asyncio.wait_for(self._connected.wait(), timeout)
 
     async def run(self, timeout):
-        """Follow until every followed execution ended (or ``timeout`` s passed: then return anyway)."""
+        """Follow until sealed and every followed execution ended (or ``timeout`` s passed: then return anyway)."""
         deadline = time.monotonic() + timeout
         backoff = 0.05
-        while not self._done() and time.monotonic() < deadline:
+        while not self._finished() and time.monotonic() < deadline:
             try:
                 socket = await self._connect(deadline)
             except (OSError, InvalidHandshake, asyncio.TimeoutError, ConnectionClosed):
@@ -120,7 +126,7 @@ class Follower:
                 self._socket = None
                 self._connected.clear()
                 self._subscribed.clear()
-            if not self._done():
+            if not self._finished():
                 if self._dropping:
                     self.drops += 1
                 else:
@@ -160,6 +166,9 @@ class Follower:
     def _done(self):
         return all(self.ended.values())
 
+    def _finished(self):
+        return self._sealed and self._done()
+
     async def _connect(self, deadline):
         url = self.ws_urls[self._api] + "/ws/"
         timeout = max(0.5, min(10.0, deadline - time.monotonic()))
@@ -194,7 +203,7 @@ class Follower:
             pass  # the reader sees it too and reconnects
 
     async def _read(self, socket, deadline):
-        while not self._done():
+        while not self._finished():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return

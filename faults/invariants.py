@@ -61,7 +61,7 @@ def check_invariants(followers=(), fault_at=None):
     """Assert the invariants over every stored execution and every follower; return the figures.
 
     ``fault_at`` (``time.time()`` of the fault) makes ``max_seconds_to_terminal``
-    the longest time from it to an execution's ``completed_at``.
+    the longest time from it to the ``completed_at`` of an execution created before it.
     """
     problems = []
     executions = list(
@@ -77,7 +77,7 @@ def check_invariants(followers=(), fault_at=None):
         if execution["error_code"]:
             codes[execution["error_code"]] += 1
         problems += _stream_problems(execution_id, execution, stream)
-        if fault_at is not None and execution["completed_at"] is not None:
+        if fault_at is not None and execution["completed_at"] and execution["created_at"].timestamp() <= fault_at:
             to_terminal.append(execution["completed_at"].timestamp() - fault_at)
 
     frames, connections, drops, lost = 0, 0, 0, 0

@@ -52,6 +52,7 @@ async def test_a_killed_workers_runs_end_within_the_lease_and_new_runs_complete(
     later = await start_runs(rest, short_agent, 4)
     for execution_id in later:
         follower.follow(execution_id)
+    follower.seal()
 
     lost_bound = replacement_startup + LEASE + REAP_INTERVAL + SLACK
     retried_bound = lost_bound + REDISPATCH + run_seconds(SHORT) + SLACK
