@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 
 from runs.models import AgentEvent, AgentExecution
 
+from .clients import Follower
 from .invariants import LIFECYCLE
 
 
@@ -104,3 +105,17 @@ async def wait_until_status(ids, statuses, timeout=30):
         return len(found) == len(ids) and all(row["status"] in statuses for row in found.values())
 
     await wait_for(reached, timeout, f"{len(ids)} runs {sorted(statuses)}")
+
+
+def ws_base(api):
+    """The WebSocket base URL of an api process."""
+    return api.url.replace("http://", "ws://")
+
+
+def follower_of(apis, token, ids, name=""):
+    """A follower of ``ids`` through the given api processes, sealed: it follows nothing more."""
+    follower = Follower([ws_base(api) for api in apis], token, name=name)
+    for execution_id in ids:
+        follower.follow(execution_id)
+    follower.seal()
+    return follower
