@@ -43,7 +43,7 @@ async def test_runs_end_failed_at_once_when_the_agent_server_is_killed(stack, ow
         follower.follow(execution_id)
     follower.seal()
     await wait_until_status(later, TERMINAL, timeout=15 + SLACK)
-    await asyncio.wait_for(following, 30)
+    await following
     await rest.close()
 
     figures |= await in_db(check_invariants, [follower], fault_at=fault_at)
@@ -86,7 +86,7 @@ async def test_runs_time_out_when_the_agent_server_hangs(stack, owner, token, fi
         follower.follow(execution_id)
     follower.seal()
     await wait_until_status(later, TERMINAL, timeout=15 + SLACK)
-    await asyncio.wait_for(following, 30)
+    await following
     await rest.close()
 
     figures |= await in_db(check_invariants, [follower], fault_at=fault_at)

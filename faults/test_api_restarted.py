@@ -44,7 +44,7 @@ async def test_socket_clients_resume_after_the_api_is_killed_and_after_it_is_sto
     restarted = time.monotonic()
     api = await asyncio.to_thread(stack.restart_api, api, graceful=True, down_for=0.5)
     stopped_downtime = time.monotonic() - restarted
-    await asyncio.wait_for(asyncio.gather(*tasks), bound + 30)
+    await asyncio.gather(*tasks)
     clients_done = time.time() - fault_at
 
     figures |= await in_db(check_invariants, followers, fault_at=fault_at)
