@@ -241,6 +241,7 @@ export class MockBackend {
       started_at: null,
       completed_at: null,
       last_seq: 0,
+      attempt: 1,
     }
     this.executions.unshift(execution)
     this.events.set(execution.id, [])

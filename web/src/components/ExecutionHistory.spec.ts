@@ -45,4 +45,14 @@ describe('ExecutionHistory', () => {
     expect(durationCell()).toHaveTextContent('-')
     expect(screen.getByRole('cell', { name: 'Pending' })).toBeInTheDocument()
   })
+
+  it('shows which run an execution is at once it was started again', () => {
+    render(ExecutionHistory, {
+      props: { executions: [execution({ id: 'again', status: 'pending', attempt: 2 }), execution({ id: 'once' })] },
+      global: { plugins: [router] },
+    })
+    const [, again, once] = screen.getAllByRole('row')
+    expect(within(again!).getAllByRole('cell')[1]).toHaveTextContent('Pending attempt 2')
+    expect(within(once!).getAllByRole('cell')[1]).toHaveTextContent(/^Running$/)
+  })
 })

@@ -36,6 +36,17 @@ describe('ExecutionTimeline', () => {
     expect(rows[1]).toHaveTextContent('500 ms')
   })
 
+  it('names the run it draws once an execution was started again', () => {
+    const events = [
+      ev.started(1, { ms: 0 }),
+      ev.requeued(2, 2, 'worker_lost', { ms: 30_000 }),
+      ev.started(3, { ms: 31_000, attempt: 2 }),
+      ev.completed(4, null, { ms: 32_000 }),
+    ]
+    render(ExecutionTimeline, { props: { log: logOf(events), running: false } })
+    expect(screen.getByRole('figure', { name: '1.00 s in total (attempt 2)' })).toBeInTheDocument()
+  })
+
   it('says so when there is nothing to draw', () => {
     render(ExecutionTimeline, { props: { log: logOf([]), running: false } })
     expect(screen.getByText('No events to draw a timeline from yet.')).toBeInTheDocument()

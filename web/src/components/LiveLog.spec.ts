@@ -48,6 +48,27 @@ describe('LiveLog', () => {
     expect(screen.getByText('Found it')).toBeInTheDocument()
   })
 
+  it('says why a requeued execution is started again, and which run started', () => {
+    const log = logOf(ev.started(1), ev.requeued(2, 2, 'worker_lost'), ev.started(3, { attempt: 2 }), ev.token(4, 'Hi'))
+    render(LiveLog, { props: { log, status: 'running' } })
+    const entries = screen.getByRole('log', { name: 'Events' }).querySelectorAll('li')
+    expect([...entries].map((entry) => entry.querySelector('summary, p')!.textContent!.trim())).toEqual([
+      'Started',
+      'Starting again (attempt 2): The worker running this execution stopped responding.',
+      'Started (attempt 2)',
+    ])
+    expect(screen.getByTestId('token-text')).toHaveTextContent('Hi')
+  })
+
+  it('waits for the agent again while a requeued execution is pending', () => {
+    const log = logOf(ev.started(1), ev.requeued(2, 2, 'worker_shutdown'))
+    render(LiveLog, { props: { log, status: log.status } })
+    expect(screen.getByRole('progressbar', { name: 'Waiting for the agent…' })).toBeInTheDocument()
+    expect(
+      screen.getByText('Starting again (attempt 2): The worker running this execution was stopped before the run finished.'),
+    ).toBeInTheDocument()
+  })
+
   it('puts a failure in plain words', () => {
     const log = logOf(ev.started(1), ev.error(2, 'lease expired', 'worker_lost'))
     render(LiveLog, { props: { log, status: 'failed' } })

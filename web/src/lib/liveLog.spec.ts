@@ -100,6 +100,47 @@ describe('live log reducer', () => {
     expect(log).toMatchObject({ startedAt: at(100), endedAt: at(900) })
   })
 
+  it('applies the stream of a requeued execution without a gap, back to pending and running again', () => {
+    const log = createLiveLog('e')
+    const stream = [
+      ev.started(1, { ms: 100 }),
+      ev.requeued(2, 2, 'worker_lost', { ms: 5000 }),
+      ev.started(3, { ms: 5200, attempt: 2 }),
+      ev.progress(4, 'writing', 50, { ms: 5300 }),
+      ev.token(5, 'Hi', { ms: 5400 }),
+      ev.completed(6, { text: 'Hi' }, { ms: 5500 }),
+    ]
+    const statuses = stream.map((event) => {
+      expect(applyEvent(log, event)).toEqual({ status: 'applied', applied: 1 })
+      return log.status
+    })
+    expect(statuses).toEqual(['running', 'pending', 'running', 'running', 'running', 'completed'])
+    expect(log.lastSeq).toBe(6)
+    expect(hasGap(log)).toBe(false)
+    expect(log.attempt).toBe(2)
+    // The run that counts is the one that started last.
+    expect(log).toMatchObject({ startedAt: at(5200), endedAt: at(5500), text: 'Hi', output: { text: 'Hi' } })
+    expect(log.entries.map((entry) => entry.kind)).toEqual(['started', 'requeued', 'started', 'completed'])
+    expect(log.entries[1]).toEqual({
+      kind: 'requeued',
+      seq: 2,
+      timestamp: at(5000),
+      attempt: 2,
+      code: 'worker_lost',
+      message: 'The worker running this execution stopped responding.',
+    })
+    expect(log.entries[2]).toMatchObject({ kind: 'started', attempt: 2 })
+  })
+
+  it('holds the rest of a requeued stream until the requeue itself arrives', () => {
+    const log = createLiveLog('e')
+    applyEvent(log, ev.started(1))
+    expect(applyEvent(log, ev.started(3, { attempt: 2 }))).toEqual({ status: 'gap', resubscribeFrom: 1 })
+    expect(log.status).toBe('running')
+    expect(applyEvent(log, ev.requeued(2, 2, 'worker_shutdown'))).toEqual({ status: 'applied', applied: 2 })
+    expect(log).toMatchObject({ status: 'running', attempt: 2, lastSeq: 3 })
+  })
+
   it('keeps the output, the error and the stop message', () => {
     const done = createLiveLog('e')
     applyEvent(done, ev.started(1))

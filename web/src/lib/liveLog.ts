@@ -14,7 +14,8 @@ import type { ExecutionStatus, IsoDateTime, JsonObject, JsonValue, Uuid } from '
 import type { ExecutionEvent, ProgressContent } from '@/realtime/frames'
 
 export type LogEntry =
-  | { kind: 'started'; seq: number; timestamp: string; input: JsonObject }
+  | { kind: 'started'; seq: number; timestamp: string; input: JsonObject; attempt: number }
+  | { kind: 'requeued'; seq: number; timestamp: string; attempt: number; code: string; message: string }
   | { kind: 'step'; seq: number; timestamp: string; name: string; content: JsonValue }
   | { kind: 'tool_call'; seq: number; timestamp: string; tool: string; arguments: JsonValue }
   | { kind: 'tool_result'; seq: number; timestamp: string; tool: string; result: JsonValue }
@@ -25,9 +26,14 @@ export type LogEntry =
 
 export interface LiveLog {
   executionId: Uuid
-  /** Status as the events tell it; null until the first event. */
+  /**
+   * Status as the events tell it; null until the first event. It goes back
+   * from running to pending once per execution_requeued.
+   */
   status: ExecutionStatus | null
-  /** Timestamps of execution_started and of the terminal event, as the events tell them. */
+  /** The run the events are at: 1, then the attempt of each execution_requeued. */
+  attempt: number
+  /** Timestamps of the latest execution_started and of the terminal event, as the events tell them. */
   startedAt: IsoDateTime | null
   endedAt: IsoDateTime | null
   /** The highest seq applied; every seq from 1 to here is applied exactly once. */
@@ -60,6 +66,7 @@ export function createLiveLog(executionId: Uuid): LiveLog {
   return {
     executionId,
     status: null,
+    attempt: 1,
     startedAt: null,
     endedAt: null,
     lastSeq: 0,
@@ -106,8 +113,17 @@ function record(log: LiveLog, event: ExecutionEvent): void {
   switch (event.type) {
     case 'execution_started':
       if (log.status === null || log.status === 'pending') log.status = 'running'
+      log.attempt = Math.max(log.attempt, event.attempt ?? 1)
+      // A run after a requeue starts later than the first: its start is the one that counts.
       log.startedAt = event.timestamp
-      log.entries.push({ kind: 'started', ...at, input: event.input_data })
+      log.entries.push({ kind: 'started', ...at, input: event.input_data, attempt: event.attempt ?? 1 })
+      break
+    case 'execution_requeued':
+      // Only a run that streamed no agent event is requeued, so there is no
+      // text, progress or output to take back: the log keeps what it has.
+      if (log.status === null || log.status === 'running') log.status = 'pending'
+      log.attempt = Math.max(log.attempt, event.attempt)
+      log.entries.push({ kind: 'requeued', ...at, attempt: event.attempt, code: event.code, message: event.message })
       break
     case 'execution_completed':
       log.status = 'completed'

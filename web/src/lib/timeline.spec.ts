@@ -61,4 +61,23 @@ describe('buildTimeline', () => {
     ])!
     expect(timeline.spans).toEqual([{ lane: 'step', label: 'only', seq: 2, start: 100, end: 300, open: false }])
   })
+
+  it('draws a requeued execution from the start of its latest run', () => {
+    const timeline = buildTimeline([
+      ev.started(1, { ms: 0 }),
+      ev.requeued(2, 2, 'worker_lost', { ms: 30_000 }),
+      ev.started(3, { ms: 31_000, attempt: 2 }),
+      ev.step(4, 'only', { ms: 31_100 }),
+      ev.completed(5, null, { ms: 31_500 }),
+    ])!
+    expect(timeline).toMatchObject({ attempt: 2, total: 500, finished: true })
+    expect(timeline.startedAt).toBe(Date.parse(ev.started(3, { ms: 31_000 }).timestamp))
+    expect(timeline.spans).toEqual([{ lane: 'step', label: 'only', seq: 4, start: 100, end: 500, open: false }])
+  })
+
+  it('is of the first run until there is another', () => {
+    const start = Date.parse(ev.started(1, { ms: 0 }).timestamp)
+    const timeline = buildTimeline([ev.started(1, { ms: 0 }), ev.requeued(2, 2, 'worker_lost', { ms: 1000 })], start + 3000)!
+    expect(timeline).toMatchObject({ attempt: 1, total: 3000, finished: false, spans: [] })
+  })
 })

@@ -8,6 +8,10 @@
  * - a tool call lasts until the first later tool_result of the same tool;
  * - a token run is a stretch of consecutive token events;
  * - anything still open ends where the execution ended (or "now" if it runs).
+ *
+ * A requeued execution is drawn from its latest execution_started, as its
+ * started_at is: the run before streamed no agent event, so it has nothing
+ * to draw.
  */
 import type { ExecutionEvent } from '@/realtime/frames'
 
@@ -26,6 +30,8 @@ export interface Span {
 
 export interface Timeline {
   startedAt: number
+  /** The run drawn: 1, or the attempt of the latest execution_started. */
+  attempt: number
   /** Milliseconds from start to the terminal event (or to `now`). */
   total: number
   finished: boolean
@@ -46,8 +52,8 @@ export function buildTimeline(events: readonly ExecutionEvent[], now: number = D
   const ordered = [...events].filter((event) => Number.isFinite(at(event))).sort((a, b) => a.seq - b.seq)
   const first = ordered[0]
   if (!first) return null
-  const started = ordered.find((event) => event.type === 'execution_started') ?? first
-  const startedAt = at(started)
+  const started = ordered.filter((event) => event.type === 'execution_started').pop()
+  const startedAt = at(started ?? first)
   const terminal = ordered.find((event) => TERMINAL.has(event.type))
   const endAt = terminal ? at(terminal) : Math.max(now, at(ordered[ordered.length - 1]!))
   const rel = (time: number) => Math.max(0, time - startedAt)
@@ -127,5 +133,5 @@ export function buildTimeline(events: readonly ExecutionEvent[], now: number = D
   close(step, null)
   toolCalls.forEach((call) => close(call, null))
   spans.sort((a, b) => a.seq - b.seq)
-  return { startedAt, total: Math.max(0, endAt - startedAt), finished: Boolean(terminal), spans }
+  return { startedAt, attempt: started?.attempt ?? 1, total: Math.max(0, endAt - startedAt), finished: Boolean(terminal), spans }
 }

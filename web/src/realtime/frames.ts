@@ -8,6 +8,7 @@
  * An event is the same object over REST (GET /api/executions/{id}/events/)
  * and over the socket, so the REST client returns these types too.
  */
+import type { components } from '@/api/schema'
 import type { Execution, ExecutionStatus, IsoDateTime, JsonObject, JsonValue, Uuid } from '@/api/types'
 
 interface EventBase {
@@ -56,6 +57,22 @@ export type AgentEventType = AgentEventBody['event_type']
 export interface ExecutionStartedEvent extends EventBase {
   type: 'execution_started'
   input_data: JsonObject
+  /** Which run this is; only sent from the second run on (absent means 1). */
+  attempt?: number
+}
+/**
+ * The run was lost (its worker stopped responding, or was shut down) before
+ * its first agent event, so the execution is pending again and will be
+ * started again as `attempt`. The next event is that run's execution_started
+ * (or a terminal event, e.g. when it is stopped while pending).
+ */
+export interface ExecutionRequeuedEvent extends EventBase {
+  type: 'execution_requeued'
+  /** The run that comes next: 2 after the first requeue. */
+  attempt: number
+  /** Why the last run ended, e.g. `worker_lost` or `worker_shutdown`. */
+  code: string
+  message: string
 }
 export type AgentEventMessage = EventBase & { type: 'agent_event' } & AgentEventBody
 export interface ExecutionCompletedEvent extends EventBase {
@@ -74,6 +91,7 @@ export interface ExecutionStoppedEvent extends EventBase {
 
 export type ExecutionEvent =
   | ExecutionStartedEvent
+  | ExecutionRequeuedEvent
   | AgentEventMessage
   | ExecutionCompletedEvent
   | ExecutionErrorEvent
@@ -81,11 +99,18 @@ export type ExecutionEvent =
 
 export const EXECUTION_EVENT_TYPES = [
   'execution_started',
+  'execution_requeued',
   'agent_event',
   'execution_completed',
   'execution_error',
   'execution_stopped',
 ] as const satisfies readonly ExecutionEvent['type'][]
+
+// isExecutionEvent drops a type missing from the list, and the seq it had
+// would be a gap that never fills: so every type the schema's stored Event
+// knows must be both listed and described above, or this does not compile.
+type Unlisted = Exclude<components['schemas']['Event']['type'], (typeof EXECUTION_EVENT_TYPES)[number]>
+true satisfies [Unlisted] extends [never] ? true : false
 
 /** Server -> client. */
 export type ServerMessage =

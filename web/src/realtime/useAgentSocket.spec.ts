@@ -89,6 +89,27 @@ describe('useAgentSocket', () => {
     expect(log.status).toBe('completed')
   })
 
+  it('applies the events of a requeued execution without asking for them again', () => {
+    const { socket } = setup()
+    const executions = useExecutionsStore()
+    socket.watch(EXEC_ID)
+    FakeSocket.last.open()
+    const statuses: (string | null)[] = []
+    for (const event of [
+      ev.started(1),
+      ev.requeued(2, 2, 'worker_lost'),
+      ev.started(3, { attempt: 2 }),
+      ev.token(4, 'Hi'),
+      ev.completed(5),
+    ]) {
+      FakeSocket.last.receive(event)
+      statuses.push(executions.logs[EXEC_ID]!.status)
+    }
+    expect(statuses).toEqual(['running', 'pending', 'running', 'running', 'completed'])
+    expect(executions.logs[EXEC_ID]!.lastSeq).toBe(5)
+    expect(FakeSocket.last.framesOf('subscribe')).toEqual([{ action: 'subscribe', execution_id: EXEC_ID, after_seq: 0 }])
+  })
+
   it('unsubscribes from an execution once it has finished', () => {
     const { socket } = setup()
     socket.watch(EXEC_ID)

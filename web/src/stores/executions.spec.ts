@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { effect, isProxy } from 'vue'
 import { AGENT_ID, at, ev, EXEC_ID, execution } from '@/test-utils/events'
 import { paginated, server } from '@/test-utils/server'
-import { furtherStatus, useExecutionsStore } from './executions'
+import { furtherProgress, furtherStatus, useExecutionsStore } from './executions'
 
 beforeEach(() => {
   setActivePinia(createPinia())
@@ -82,6 +82,58 @@ describe('executions store', () => {
     expect(store.statusOf(EXEC_ID)).toBe('completed')
     expect(furtherStatus('running', 'pending')).toBe('running')
     expect(furtherStatus(null, 'pending')).toBe('pending')
+  })
+
+  it('follows a requeued execution back to pending, then into its next run', () => {
+    const store = useExecutionsStore()
+    store.upsertExecution(execution({ status: 'pending', started_at: null }))
+    const seen = () => {
+      const { status, attempt, started_at } = store.executions[EXEC_ID]!
+      return { status, attempt, started_at }
+    }
+    store.applyEvent(ev.started(1, { ms: 100 }))
+    expect(seen()).toEqual({ status: 'running', attempt: 1, started_at: at(100) })
+    store.applyEvent(ev.requeued(2, 2, 'worker_lost', { ms: 5000 }))
+    expect(seen()).toEqual({ status: 'pending', attempt: 2, started_at: at(100) })
+    expect(store.isFinished(EXEC_ID)).toBe(false)
+    store.applyEvent(ev.started(3, { ms: 5200, attempt: 2 }))
+    expect(seen()).toEqual({ status: 'running', attempt: 2, started_at: at(5200) })
+    store.applyEvent(ev.completed(4, null, { ms: 6000 }))
+    expect(seen()).toEqual({ status: 'completed', attempt: 2, started_at: at(5200) })
+    expect(store.executions[EXEC_ID]!.completed_at).toBe(at(6000))
+  })
+
+  it('does not let a snapshot of the run before undo a requeue, nor lose one it tells', () => {
+    const store = useExecutionsStore()
+    store.applyEvent(ev.started(1, { ms: 100 }))
+    store.applyEvent(ev.requeued(2, 2))
+    store.upsertExecution(execution({ status: 'running', attempt: 1, started_at: at(100) }))
+    expect(store.executions[EXEC_ID]).toMatchObject({ status: 'pending', attempt: 2 })
+    store.applyEvent(ev.started(3, { ms: 5200, attempt: 2 }))
+    // Fetched before the second start: it still has the first.
+    store.upsertExecution(execution({ status: 'pending', attempt: 2, started_at: at(100) }))
+    expect(store.executions[EXEC_ID]).toMatchObject({ status: 'running', attempt: 2, started_at: at(5200) })
+
+    // REST ahead of the events: the requeue is there before its event.
+    const other = '33333333-3333-4333-8333-333333333333'
+    store.applyEvent(ev.started(1, { executionId: other }))
+    store.upsertExecution(execution({ id: other, status: 'pending', attempt: 2 }))
+    expect(store.statusOf(other)).toBe('pending')
+  })
+
+  it('takes an announced status as one of the latest run it knows', () => {
+    const store = useExecutionsStore()
+    store.upsertExecution(execution({ status: 'running', attempt: 1 }))
+    // It does not say it is a requeue: a late "pending" of the first run is never taken for one.
+    store.noteStatus(EXEC_ID, 'pending')
+    expect(store.executions[EXEC_ID]).toMatchObject({ status: 'running', attempt: 1 })
+    store.upsertExecution(execution({ status: 'pending', attempt: 2 }))
+    store.noteStatus(EXEC_ID, 'running')
+    expect(store.executions[EXEC_ID]).toMatchObject({ status: 'running', attempt: 2 })
+    expect(furtherProgress({ status: 'running', attempt: 1 }, { status: 'pending', attempt: 2 })).toEqual({
+      status: 'pending',
+      attempt: 2,
+    })
   })
 
   it('loads the REST snapshot after the last seq it has', async () => {

@@ -32,11 +32,33 @@ export interface History {
 
 const STATUS_RANK: Record<ExecutionStatus, number> = { pending: 0, running: 1, completed: 2, failed: 2, stopped: 2 }
 
-/** The further along of two statuses; events can be ahead of a REST snapshot and vice versa. */
+/** The further along of two statuses of one run; events can be ahead of a REST snapshot and vice versa. */
 export function furtherStatus(a: ExecutionStatus | null | undefined, b: ExecutionStatus | null | undefined) {
   if (!a) return b ?? null
   if (!b) return a
   return STATUS_RANK[b] > STATUS_RANK[a] ? b : a
+}
+
+/** Where an execution is: which run, and how far along that run. */
+export interface Progress {
+  status: ExecutionStatus
+  attempt: number
+}
+
+/**
+ * The further along of two progresses. A requeue takes the status back from
+ * running to pending, but always for a later attempt, so a later attempt is
+ * further whatever its status; within one run the status only goes forward.
+ */
+export function furtherProgress(a: Progress, b: Progress | null): Progress {
+  if (!b) return a
+  if (a.attempt !== b.attempt) return b.attempt > a.attempt ? b : a
+  return furtherStatus(a.status, b.status) === b.status ? b : a
+}
+
+/** The run whose start started_at is: a requeued execution keeps its last run's start while pending. */
+function startedRun({ status, attempt }: Progress): number {
+  return status === 'pending' ? attempt - 1 : attempt
 }
 
 export const useExecutionsStore = defineStore('executions', () => {
@@ -74,7 +96,15 @@ export const useExecutionsStore = defineStore('executions', () => {
   }
 
   function statusOf(id: Uuid): ExecutionStatus | null {
-    return furtherStatus(executions[id]?.status, logs[id]?.status)
+    return progressOf(id)?.status ?? null
+  }
+
+  /** The further of what the record and the events tell. */
+  function progressOf(id: Uuid): Progress | null {
+    const record = executions[id]
+    const log = logs[id]
+    const told = log?.status ? { status: log.status, attempt: log.attempt } : null
+    return record ? furtherProgress(record, told) : told
   }
 
   /** Takes a REST object; what the events already told (a later status, the times) is kept. */
@@ -96,20 +126,35 @@ export const useExecutionsStore = defineStore('executions', () => {
   }
 
   /**
-   * Brings a record up to what its events tell: status, and started_at /
-   * completed_at until the REST object brings them, so durations are right
-   * at once. Records are replaced, not edited: their fields are read-only,
-   * as the API sends them.
+   * Brings a record up to what its events tell: status and attempt, and
+   * started_at / completed_at until the REST object brings them, so
+   * durations are right at once. Records are replaced, not edited: their
+   * fields are read-only, as the API sends them.
+   *
+   * An announced status (execution_status) does not say which run it is
+   * about; it is taken as one of the latest run known, so a late "pending"
+   * never undoes a start (a requeue comes with its event, or with the REST
+   * object).
    */
   function syncRecord(id: Uuid, announced: ExecutionStatus | null = null): void {
     const record = executions[id]
     if (!record) return
     const log = working.get(id)
-    const status = furtherStatus(statusOf(id), announced) ?? record.status
-    const started_at = record.started_at ?? log?.startedAt ?? null
+    const known = progressOf(id) ?? record
+    const { status, attempt } = announced ? furtherProgress(known, { status: announced, attempt: known.attempt }) : known
+    // The API moves started_at to each new start, so the events' start wins
+    // when it is of a later run than the record's.
+    const laterStart =
+      log?.status != null && startedRun({ status: log.status, attempt: log.attempt }) > startedRun(record)
+    const started_at = (laterStart ? log.startedAt : record.started_at) ?? log?.startedAt ?? null
     const completed_at = record.completed_at ?? log?.endedAt ?? null
-    if (status !== record.status || started_at !== record.started_at || completed_at !== record.completed_at) {
-      executions[id] = { ...record, status, started_at, completed_at }
+    if (
+      status !== record.status ||
+      attempt !== record.attempt ||
+      started_at !== record.started_at ||
+      completed_at !== record.completed_at
+    ) {
+      executions[id] = { ...record, status, attempt, started_at, completed_at }
     }
   }
 

@@ -18,9 +18,21 @@ function base(seq: number, extra: Extra) {
 }
 
 export const ev = {
-  started: (seq: number, extra: Extra = {}): ExecutionEvent => ({
+  /** `attempt` as the server sends it: only from the second run on. */
+  started: (seq: number, extra: Extra & { attempt?: number } = {}): ExecutionEvent => ({
     type: 'execution_started',
     input_data: { prompt: 'hi' },
+    ...(extra.attempt && extra.attempt > 1 ? { attempt: extra.attempt } : {}),
+    ...base(seq, extra),
+  }),
+  requeued: (seq: number, attempt: number, code = 'worker_lost', extra: Extra = {}): ExecutionEvent => ({
+    type: 'execution_requeued',
+    attempt,
+    code,
+    message:
+      code === 'worker_lost'
+        ? 'The worker running this execution stopped responding.'
+        : 'The worker running this execution was stopped before the run finished.',
     ...base(seq, extra),
   }),
   token: (seq: number, content: string, extra: Extra = {}): ExecutionEvent => ({
@@ -90,6 +102,7 @@ export function execution(overrides: Partial<Execution> = {}): Execution {
     started_at: at(0),
     completed_at: null,
     last_seq: 0,
+    attempt: 1,
     ...overrides,
   }
 }
