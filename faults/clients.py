@@ -18,7 +18,7 @@ import httpx
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from testsupport.sockets import TERMINAL_TYPES
+from contract.events import TERMINAL_TYPES
 
 
 class Rest:
@@ -112,7 +112,7 @@ class Follower:
         while not self._finished() and time.monotonic() < deadline:
             try:
                 socket = await self._connect(deadline)
-            except (OSError, InvalidHandshake, asyncio.TimeoutError, ConnectionClosed):
+            except (TimeoutError, OSError, InvalidHandshake, ConnectionClosed):
                 await asyncio.sleep(backoff * (1 + random.random()))
                 backoff = min(backoff * 2, 1.0)
                 self._api = (self._api + 1) % len(self.ws_urls)
@@ -209,7 +209,7 @@ class Follower:
                 return
             try:
                 frame = await asyncio.wait_for(socket.recv(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return
             message = json.loads(frame)
             if message.get("type") == "error":

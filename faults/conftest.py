@@ -12,7 +12,7 @@ import json
 import os
 import platform
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -43,8 +43,10 @@ FAULT_ENV = {
     "WORKER_SHUTDOWN_GRACE": str(SHUTDOWN_GRACE),
     "START_RATE_PER_USER": "",
     "LOG_LEVEL": "INFO",
-    # The platform's own default, not the in-process suite's 0.
+    # The platform's own defaults, not the in-process suite's: connections are
+    # kept, and api processes sweep (reap, re-dispatch) like workers.
     "DB_CONN_MAX_AGE": None,
+    "API_SWEEPS": None,
 }
 
 SETTINGS_RECORDED = {
@@ -148,7 +150,7 @@ def pytest_sessionfinish(session):
     run = everything.setdefault(_database["vendor"], {"scenarios": {}})
     run |= {
         "database": _database["description"],
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(),
         "machine": f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}",
         "settings": SETTINGS_RECORDED,

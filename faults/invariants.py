@@ -18,18 +18,17 @@ records (counts, the longest time from the fault to a terminal status).
 import time
 from collections import Counter, defaultdict
 
+from contract.events import AGENT_EVENT, LIFECYCLE_TYPES, TERMINAL_TYPES
 from runs.models import AgentEvent, AgentExecution
-from testsupport.sockets import TERMINAL_TYPES
 
 STATUS_OF = {"execution_completed": "completed", "execution_error": "failed", "execution_stopped": "stopped"}
-LIFECYCLE = {"execution_started", *TERMINAL_TYPES}
 TERMINAL_STATUSES = [str(status) for status in AgentExecution.TERMINAL_STATUSES]
 MAX_REPORTED = 25
 
 
 def wire_type(event_type):
     """The ``type`` of an event's socket message: lifecycle events keep theirs, agent events are ``agent_event``."""
-    return event_type if event_type in LIFECYCLE else "agent_event"
+    return event_type if event_type in LIFECYCLE_TYPES else AGENT_EVENT
 
 
 def unfinished_count():
@@ -138,8 +137,10 @@ def _client_problems(follower, execution_id, received, stream):
     if duplicates or missing or seqs != expected:
         errors = f", error frames {follower.errors[:3]}" if follower.errors else ""
         return [
-            f"{name}: received {_summary(seqs)} of 1..{len(expected)}; duplicates {_summary(duplicates)}, "
-            f"missing {_summary(missing)}{errors}"
+            (
+                f"{name}: received {_summary(seqs)} of 1..{len(expected)}; duplicates {_summary(duplicates)}, "
+                f"missing {_summary(missing)}{errors}"
+            )
         ]
     return [f"{name}: event types differ from the stored ones"]
 

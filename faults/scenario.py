@@ -9,10 +9,10 @@ import time
 
 from asgiref.sync import sync_to_async
 
+from contract.events import LIFECYCLE_TYPES
 from runs.models import AgentEvent, AgentExecution
 
 from .clients import Follower
-from .invariants import LIFECYCLE
 
 
 async def in_db(function, *args, **kwargs):
@@ -51,7 +51,7 @@ def _with_agent_events(ids):
     return {
         str(execution_id)
         for execution_id in AgentEvent.objects.filter(execution_id__in=ids)
-        .exclude(event_type__in=LIFECYCLE)
+        .exclude(event_type__in=LIFECYCLE_TYPES)
         .values_list("execution_id", flat=True)
         .distinct()
     }

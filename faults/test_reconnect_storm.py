@@ -66,7 +66,7 @@ async def _drop_repeatedly(follower, percents, window):
         await asyncio.sleep(max(0.0, started + window * percent / 100 - time.monotonic()))
         try:
             await follower.wait_connected(timeout=10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return
         await follower.drop()
         await asyncio.sleep(0.05)

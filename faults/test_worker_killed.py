@@ -16,7 +16,16 @@ from testsupport.faults import freeze, kill, thaw
 from .clients import Follower, Rest
 from .conftest import LEASE, REAP_INTERVAL, REDISPATCH, SLACK
 from .invariants import check_invariants, unfinished_count
-from .scenario import in_db, make_agent, rows, run_seconds, start_runs, wait_for, wait_until_status, wait_until_streaming
+from .scenario import (
+    in_db,
+    make_agent,
+    rows,
+    run_seconds,
+    start_runs,
+    wait_for,
+    wait_until_status,
+    wait_until_streaming,
+)
 
 STREAMING = {"steps": 2, "tokens": 400, "delay_ms": 25}  # 10 s: still streaming at the kill
 SHORT = {"steps": 1, "tokens": 20, "delay_ms": 50}  # 1 s

@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Self
 
 from .processes import ManagedProcess, McpServerProcess, start_mcp_server
 from .redis_server import RedisServer
@@ -185,7 +186,7 @@ class FaultStack:
             thaw(process)
             process.stop()
 
-    def __enter__(self) -> FaultStack:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

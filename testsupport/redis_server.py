@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from redis import Redis
+from redis import Redis, RedisError
 
 from .processes import LOOPBACK, ManagedProcess, ProcessStartError, free_port
 
@@ -51,7 +51,7 @@ class RedisServer(ManagedProcess):
         try:
             with Redis.from_url(self.url, socket_connect_timeout=0.2, socket_timeout=0.5) as client:
                 return bool(client.ping())
-        except Exception:
+        except (RedisError, OSError):
             return False
 
     def successor(self) -> RedisServer:
