@@ -130,6 +130,7 @@ def platform_env(django_db_setup, redis_url, agent_server):
         "MCP_AGENT_URL": agent_server.url,
         "MCP_AGENT_TOKEN": agent_server.token,
         "DEBUG": None,
+        "API_SWEEPS": "1",
     }
 
 

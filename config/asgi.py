@@ -8,6 +8,9 @@
   event loop too: a tool call streams its execution's progress.
 * Every other HTTP request goes to Django's synchronous stack in a pool of
   threads (why: config/http.py).
+
+An api process also sweeps executions (``runs.sweeper``): with every worker
+dead and beat down, it is what still notices their runs.
 """
 
 # First: it sets Django up, which must happen before anything imports models (the consumers do).
@@ -22,6 +25,7 @@ from config.http import FreshContext, PooledWsgiToAsgi  # noqa: E402
 from config.websocket import BrowserOriginValidator  # noqa: E402
 from mcp_api.asgi import application as mcp_app  # noqa: E402
 from realtime.routing import streaming_urlpatterns, websocket_urlpatterns  # noqa: E402
+from runs import sweeper  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -37,3 +41,6 @@ application = ProtocolTypeRouter(
         "websocket": BrowserOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+if settings.AGENTS["API_SWEEPS"]:
+    sweeper.start()

@@ -169,6 +169,8 @@ CHANNEL_LAYERS = {"default": CHANNEL_LAYER_BACKENDS[_channel_layer]}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
 CELERY_BROKER_URL = REDIS_URL
+# kombu's Redis transport with a fix that keeps workers alive through a Redis restart (config/broker.py).
+CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 # Separate queues let several deployments (or a benchmark beside a test
 # run) share one Redis without taking each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
@@ -207,6 +209,17 @@ AGENTS = {
     "LEASE_SECONDS": env_float("EXECUTION_LEASE_SECONDS", 30.0, minimum=0.5),
     "HEARTBEAT_SECONDS": env_float("EXECUTION_HEARTBEAT_SECONDS", 10.0, minimum=0.1),
     "REAP_INTERVAL": env_float("REAP_INTERVAL_SECONDS", 10.0, minimum=0.1),
+    # A pending execution is sent to the workers again when it is still
+    # pending this long after its last dispatch: its task message may have
+    # been lost with Redis. Duplicates are harmless (the claim).
+    "PENDING_REDISPATCH_SECONDS": env_float("PENDING_REDISPATCH_SECONDS", 60.0, minimum=0.1),
+    # How many times an execution lost before its first agent event is run (1: never again).
+    "MAX_ATTEMPTS": env_int("EXECUTION_MAX_ATTEMPTS", 3, minimum=1),
+    # A worker asked to stop lets its runs finish for this long, then gives them up.
+    "WORKER_SHUTDOWN_GRACE": env_float("WORKER_SHUTDOWN_GRACE", 25.0, minimum=0.0),
+    # Api processes sweep too (reaping, re-dispatching), so a dead lone worker is
+    # noticed with beat down; off only where a process hosts the api for tests.
+    "API_SWEEPS": env_bool("API_SWEEPS", True),
     "MAX_BATCH_EVENTS": env_int("EVENT_BATCH_MAX", 500, minimum=1),
     "EVENT_WRITE_WINDOW": env_float("EVENT_WRITE_WINDOW_MS", 5.0, minimum=0.0) / 1000,
     "WS_AUTH_TIMEOUT": env_float("WS_AUTH_TIMEOUT", 10.0, minimum=0.1),
@@ -234,10 +247,10 @@ if AGENTS["HEARTBEAT_SECONDS"] >= AGENTS["LEASE_SECONDS"]:
     raise ImproperlyConfigured("EXECUTION_HEARTBEAT_SECONDS must be shorter than EXECUTION_LEASE_SECONDS.")
 
 CELERY_BEAT_SCHEDULE = {
-    "reap-executions": {
-        "task": "runs.tasks.reap_executions",
+    "sweep-executions": {
+        "task": "runs.tasks.sweep_executions",
         "schedule": AGENTS["REAP_INTERVAL"],
-        # Reaps queued while no worker was up are redundant: keep only fresh ones.
+        # Sweeps queued while no worker was up are redundant: keep only fresh ones.
         "options": {"expires": AGENTS["REAP_INTERVAL"] * 2},
     },
 }

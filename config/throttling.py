@@ -13,15 +13,18 @@ of wrong passwords costs the api nothing beyond the refusals.
   agent's owner, checked by ``runs.services.start_execution``.
 
 Past a limit: 429 with ``Retry-After`` over HTTP (code ``throttled``), an
-``error`` frame with code ``throttled`` on a socket.
+``error`` frame with code ``throttled`` on a socket. While Redis is down
+nothing is counted and everything is let through (logged).
 """
 
+import logging
 import math
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
 from contract.errors import PlatformError
@@ -35,6 +38,8 @@ class Throttled(PlatformError):
         self.wait = max(1, math.ceil(wait or 1))
         super().__init__(f"Too many {what}: try again in {self.wait} s.")
 
+
+logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -65,13 +70,23 @@ class PlatformRateThrottle(BaseThrottle):
         now = time.time()
         self._wait = seconds - now % seconds
         bucket = f"throttle:{self.scope}:{key}:{int(now // seconds)}"
+        try:
+            used = self._count(bucket, seconds)
+        except (RedisError, OSError) as exc:
+            # The limits protect the platform; with Redis down they cannot be
+            # counted, and refusing every login and start would be an outage of its own.
+            logger.warning("Rate limit %s not counted: the cache is unavailable (%r)", self.scope, exc)
+            return True
+        return used <= limit
+
+    @staticmethod
+    def _count(bucket, seconds):
         cache.add(bucket, 0, timeout=seconds + 1)
         try:
-            used = cache.incr(bucket)
+            return cache.incr(bucket)
         except ValueError:  # the window's key expired between the two calls
             cache.add(bucket, 1, timeout=seconds + 1)
-            used = 1
-        return used <= limit
+            return 1
 
     def wait(self):
         return self._wait

@@ -24,7 +24,11 @@ EXECUTION_STARTED = "execution_started"
 EXECUTION_COMPLETED = "execution_completed"
 EXECUTION_ERROR = "execution_error"
 EXECUTION_STOPPED = "execution_stopped"
-LIFECYCLE_TYPES = frozenset({EXECUTION_STARTED, EXECUTION_COMPLETED, EXECUTION_ERROR, EXECUTION_STOPPED})
+# A run lost before its first agent event goes back to pending, to be started again.
+EXECUTION_REQUEUED = "execution_requeued"
+LIFECYCLE_TYPES = frozenset(
+    {EXECUTION_STARTED, EXECUTION_REQUEUED, EXECUTION_COMPLETED, EXECUTION_ERROR, EXECUTION_STOPPED}
+)
 # After one of these an execution never gets another event.
 TERMINAL_TYPES = frozenset({EXECUTION_COMPLETED, EXECUTION_ERROR, EXECUTION_STOPPED})
 

@@ -32,25 +32,26 @@ def _execution_id_value(execution_id, db):
     return _EXECUTION.pk.get_db_prep_value(execution_id, db)
 
 
-def lock_running(execution_ids):
-    """{execution id (UUID): last_seq} of those still running, locked until commit."""
+def lock_running(execution_ids, worker):
+    """{execution id (UUID): last_seq} of those still running on ``worker``, locked until commit."""
     if not execution_ids:
         return {}
     db = connections[DEFAULT_DB_ALIAS]
     quote = db.ops.quote_name
     values = [_execution_id_value(execution_id, db) for execution_id in execution_ids]
-    sql = "SELECT {}, {} FROM {} WHERE {} IN ({}) AND {} = %s".format(
+    sql = "SELECT {}, {} FROM {} WHERE {} IN ({}) AND {} = %s AND {} = %s".format(
         quote(_EXECUTION.pk.column),
         quote("last_seq"),
         quote(_EXECUTION.db_table),
         quote(_EXECUTION.pk.column),
         ", ".join(["%s"] * len(values)),
         quote("status"),
+        quote("worker"),
     )
     if db.features.has_select_for_update:
         sql += " FOR UPDATE"
     with db.cursor() as cursor:
-        cursor.execute(sql, [*values, AgentExecution.Status.RUNNING.value])
+        cursor.execute(sql, [*values, AgentExecution.Status.RUNNING.value, worker])
         rows = cursor.fetchall()
     to_python = _EXECUTION.pk.to_python
     return {to_python(execution_id): last_seq for execution_id, last_seq in rows}

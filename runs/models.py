@@ -14,8 +14,10 @@ from agents.models import Agent
 class AgentExecution(models.Model):
     """One run of an agent.
 
-    Status only moves forward: pending -> running -> completed | failed |
-    stopped, or pending -> stopped. Every move is made by
+    Status moves forward: pending -> running -> completed | failed |
+    stopped, or pending -> stopped; the one way back is running -> pending
+    when a run was lost before its first agent event and is started again
+    (``attempt`` counts the runs, bounded). Every move is made by
     ``runs.services`` as a conditional UPDATE and recorded as an event.
     """
 
@@ -45,6 +47,10 @@ class AgentExecution(models.Model):
     # worker's heartbeat pushes it forward and the reaper fails what expired.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=255, blank=True, help_text="host:pid of the worker that claimed it.")
+    attempt = models.PositiveSmallIntegerField(default=1, help_text="Which run of this execution this is.")
+    # When the task message of a pending execution was last sent: the sweep
+    # sends it again when it stays pending too long after (the message may be lost).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -5,12 +5,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.limits import MAX_INPUT_BYTES, MAX_SEQ, json_value_error
-from contract.events import AGENT_EVENT, AGENT_EVENT_FIELDS, EXECUTION_STARTED, TERMINAL_TYPES
+from contract.events import AGENT_EVENT, AGENT_EVENT_FIELDS, EXECUTION_REQUEUED, EXECUTION_STARTED, TERMINAL_TYPES
 
 from .models import AgentExecution
 
-# The order of a run: started, its agent events, one terminal type.
-MESSAGE_TYPES = [EXECUTION_STARTED, AGENT_EVENT, *sorted(TERMINAL_TYPES)]
+# The order of a run: started, its agent events, one terminal type; a run lost
+# before its first agent event is requeued and started again.
+MESSAGE_TYPES = [EXECUTION_STARTED, EXECUTION_REQUEUED, AGENT_EVENT, *sorted(TERMINAL_TYPES)]
 
 
 class ExecutionSerializer(serializers.ModelSerializer):
@@ -28,6 +29,7 @@ class ExecutionSerializer(serializers.ModelSerializer):
             "started_at",
             "completed_at",
             "last_seq",
+            "attempt",
         ]
         read_only_fields = fields
 
@@ -63,9 +65,14 @@ class EventSerializer(serializers.Serializer):
     )
     content = AnyObjectField(required=False, help_text="agent_event only: the event's fields.")
     input_data = AnyObjectField(required=False, help_text="execution_started only.")
+    attempt = serializers.IntegerField(
+        required=False, min_value=2, help_text="execution_requeued, and execution_started of a run after the first."
+    )
     output = AnyObjectField(required=False, help_text="execution_completed only.")
-    message = serializers.CharField(required=False, help_text="execution_error and execution_stopped.")
-    code = serializers.CharField(required=False, help_text="execution_error only.")
+    message = serializers.CharField(
+        required=False, help_text="execution_error, execution_stopped and execution_requeued."
+    )
+    code = serializers.CharField(required=False, help_text="execution_error and execution_requeued.")
 
 
 class EventPageSerializer(serializers.Serializer):

@@ -1,10 +1,15 @@
-"""Every write with side effects: starting, claiming, recording, stopping, finishing, reaping.
+"""Every write with side effects: starting, claiming, recording, stopping, finishing, sweeping.
 
 Each status change is one conditional UPDATE on the current status inside a
 transaction that also stores the change's event, so two processes racing for
 the same execution (a worker finishing it, a user stopping it, the reaper
 failing it) cannot both win, and a terminal execution never gets another
 event. Broadcasts and task enqueues happen only after commit.
+
+The database is the queue of record: a task message in Redis only says
+"look at this execution". A pending execution whose message was lost (Redis
+restarted, the enqueue failed) is sent again by the sweep, and a run lost
+before its first agent event is started again (``give_up_execution``).
 """
 
 import logging
@@ -16,7 +21,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from config.throttling import check_start_quota
@@ -41,6 +46,16 @@ def worker_name():
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def claimed_here():
+    """The condition of every write a worker makes for a run it claimed.
+
+    A run given up while its worker was frozen (SIGSTOP, a long pause) may be
+    running again on another worker when the first one wakes: the first one's
+    events, lease renewals and outcome must then change nothing.
+    """
+    return {"worker": worker_name()}
+
+
 # --- Starting ------------------------------------------------------------------------
 
 
@@ -59,18 +74,34 @@ def start_execution(agent, input_data):
     """Create a pending execution and enqueue its run once the row is committed.
 
     Refused with ``AgentInactive`` (409) for an inactive agent and ``Throttled`` (429) past
-    the owner's start rate, whichever way the start came in.
+    the owner's start rate, whichever way the start came in. Accepted even
+    while the broker is down: the row is committed, and the sweep sends its
+    task once the broker is back.
     """
-    from .tasks import run_execution
-
     if not agent.is_active:
         raise AgentInactive()
     check_start_quota(agent.owner_id)
     with transaction.atomic():
-        execution = AgentExecution.objects.create(agent=agent, input_data=input_data)
-        run_execution.delay_on_commit(str(execution.id))
+        execution = AgentExecution.objects.create(agent=agent, input_data=input_data, dispatched_at=timezone.now())
+        transaction.on_commit(partial(dispatch, execution.id))
         transaction.on_commit(partial(_broadcast_status, execution))
     return execution
+
+
+def dispatch(execution_id):
+    """Send the task that runs a pending execution; False when the broker refused it.
+
+    Never raises: the execution is committed, and one whose message is not
+    sent (or is lost later) is sent again by ``redispatch_pending``.
+    """
+    from .tasks import run_execution
+
+    try:
+        run_execution.delay(str(execution_id))
+    except Exception as exc:
+        logger.warning("Could not send the task of execution %s (%r); the sweep sends it again", execution_id, exc)
+        return False
+    return True
 
 
 def claim_execution(execution_id):
@@ -85,11 +116,17 @@ def claim_execution(execution_id):
         from_statuses=[Status.PENDING],
         to_status=Status.RUNNING,
         event_type=events.EXECUTION_STARTED,
-        content=lambda execution: {"input_data": execution.input_data},
+        content=_started_content,
         started_at=now,
         lease_expires_at=_lease_until(now),
         worker=worker_name(),
     )
+
+
+def _started_content(execution):
+    if execution.attempt == 1:
+        return {"input_data": execution.input_data}
+    return {"input_data": execution.input_data, "attempt": execution.attempt}
 
 
 # --- While running ---------------------------------------------------------------------
@@ -117,7 +154,7 @@ def record_event_batches(batches):
     with transaction.atomic():
         # The row locks keep the reaper and stop requests out until commit,
         # and make the seqs read here ours to use.
-        last_seqs = event_store.lock_running(list(batches))
+        last_seqs = event_store.lock_running(list(batches), worker_name())
         rows, new_last_seqs = [], {}
         for execution_id, last_seq in last_seqs.items():
             pending = pending_by_id[str(execution_id)]
@@ -148,7 +185,7 @@ def _event_broadcasts(rows):
 
 def renew_leases(execution_ids):
     """Extend the leases of running executions; returns {id: stop requested?} for those still running."""
-    running = AgentExecution.objects.filter(id__in=list(execution_ids), status=Status.RUNNING)
+    running = AgentExecution.objects.filter(id__in=list(execution_ids), status=Status.RUNNING, **claimed_here())
     running.update(lease_expires_at=_lease_until(timezone.now()))
     return {str(execution_id): stop is not None for execution_id, stop in running.values_list("id", "stop_requested_at")}
 
@@ -163,6 +200,7 @@ def complete_execution(execution_id, output):
         to_status=Status.COMPLETED,
         event_type=events.EXECUTION_COMPLETED,
         content={"output": output},
+        only_if=claimed_here(),
         output_data=output,
         completed_at=timezone.now(),
     )
@@ -175,6 +213,7 @@ def fail_execution(execution_id, message, code):
         to_status=Status.FAILED,
         event_type=events.EXECUTION_ERROR,
         content={"message": message, "code": code},
+        only_if=claimed_here(),
         error_message=message,
         error_code=code,
         completed_at=timezone.now(),
@@ -221,37 +260,133 @@ def confirm_stopped(execution_id):
         to_status=Status.STOPPED,
         event_type=events.EXECUTION_STOPPED,
         content={"message": "Stopped on request."},
+        only_if=claimed_here(),
         completed_at=timezone.now(),
     )
 
 
+def give_up_execution(execution_id, *, code, message, only_if=None):
+    """End this run of a running execution that its worker cannot carry on.
+
+    When no agent event was stored since the claim, the agent has done
+    nothing anyone saw, so the execution goes back to pending (``attempt``
+    + 1, an ``execution_requeued`` event) and is dispatched again, up to
+    ``MAX_ATTEMPTS`` runs and unless a stop was requested. Otherwise it fails
+    with ``code``. Returns the execution, or None when it was not running
+    (or not matching ``only_if``).
+    """
+    only_if = only_if or {}
+    row = (
+        AgentExecution.objects.filter(id=execution_id, status=Status.RUNNING, **only_if)
+        .values("last_seq", "attempt", "stop_requested_at")
+        .first()
+    )
+    if row is None:
+        return None
+    now = timezone.now()
+    if (
+        row["attempt"] < settings.AGENTS["MAX_ATTEMPTS"]
+        and row["stop_requested_at"] is None
+        and AgentEvent.objects.filter(
+            execution_id=execution_id, seq=row["last_seq"], event_type=events.EXECUTION_STARTED
+        ).exists()
+    ):
+        requeued = _transition(
+            execution_id,
+            from_statuses=[Status.RUNNING],
+            to_status=Status.PENDING,
+            event_type=events.EXECUTION_REQUEUED,
+            content={"attempt": row["attempt"] + 1, "code": code, "message": message},
+            # Still as read: no event stored and no stop requested in between.
+            only_if={**only_if, "last_seq": row["last_seq"], "stop_requested_at": None},
+            attempt=F("attempt") + 1,
+            dispatched_at=now,
+            lease_expires_at=None,
+            worker="",
+        )
+        if requeued:
+            transaction.on_commit(partial(dispatch, execution_id))
+            return requeued
+    return _transition(
+        execution_id,
+        from_statuses=[Status.RUNNING],
+        to_status=Status.FAILED,
+        event_type=events.EXECUTION_ERROR,
+        content={"message": message, "code": code},
+        only_if=only_if,
+        error_message=message,
+        error_code=code,
+        completed_at=now,
+    )
+
+
+# --- Sweeping: what no single process can be trusted to do -----------------------------
+
+
+def sweep_executions():
+    """Reap expired leases and re-dispatch stale pending executions; safe in any number of processes at once.
+
+    Every worker and api process runs it every ``REAP_INTERVAL`` (``runs.sweeper``),
+    and beat schedules it as a task, so neither a dead lone worker nor a
+    lost task message waits for one particular process.
+    """
+    return {"reaped": reap_executions(), "redispatched": redispatch_pending()}
+
+
 def reap_executions():
-    """Fail every running execution whose lease expired: its worker is gone.
+    """Give up every running execution whose lease expired: its worker is gone.
 
     Returns the number reaped. Each is a conditional UPDATE that also checks
     the lease, so a worker renewing at the same moment keeps its execution.
     """
     now = timezone.now()
     expired = AgentExecution.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now).values_list(
-        "id", flat=True
+        "id", "worker"
     )
     reaped = 0
-    for execution_id in list(expired):
-        execution = _transition(
-            execution_id,
-            from_statuses=[Status.RUNNING],
-            to_status=Status.FAILED,
-            event_type=events.EXECUTION_ERROR,
-            content={"message": WORKER_LOST_MESSAGE, "code": "worker_lost"},
-            only_if={"lease_expires_at__lt": now},
-            error_message=WORKER_LOST_MESSAGE,
-            error_code="worker_lost",
-            completed_at=now,
+    for execution_id, worker in list(expired):
+        execution = give_up_execution(
+            execution_id, code="worker_lost", message=WORKER_LOST_MESSAGE, only_if={"lease_expires_at__lt": now}
         )
         if execution:
             reaped += 1
-            logger.warning("Execution %s failed: its worker %s was lost", execution_id, execution.worker)
+            logger.warning("Execution %s %s: its worker %s was lost", execution_id, _given_up(execution), worker)
     return reaped
+
+
+def _given_up(execution):
+    return f"started again (attempt {execution.attempt})" if execution.status == Status.PENDING else "failed"
+
+
+def redispatch_pending(limit=500):
+    """Send again the task of each execution pending ``PENDING_REDISPATCH_SECONDS`` since its last dispatch.
+
+    Its message may be gone (Redis restarted without it, the enqueue
+    failed); if not, the duplicate finds the execution claimed and does
+    nothing. A conditional UPDATE of ``dispatched_at`` makes one sweeper of
+    many the one that sends it. Stops at the first refusal: the broker is down.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.AGENTS["PENDING_REDISPATCH_SECONDS"])
+    stale = (
+        AgentExecution.objects.filter(status=Status.PENDING)
+        .filter(Q(dispatched_at__lt=cutoff) | Q(dispatched_at=None, created_at__lt=cutoff))
+        .order_by("created_at")
+        .values_list("id", "dispatched_at")[:limit]
+    )
+    sent = 0
+    for execution_id, dispatched_at in list(stale):
+        mine = AgentExecution.objects.filter(id=execution_id, status=Status.PENDING, dispatched_at=dispatched_at)
+        if not mine.update(dispatched_at=now):
+            continue  # another sweeper sent it, or it ran meanwhile
+        if not dispatch(execution_id):
+            # Due again at the next sweep rather than a whole interval later.
+            AgentExecution.objects.filter(id=execution_id, dispatched_at=now).update(dispatched_at=dispatched_at)
+            break
+        sent += 1
+    if sent:
+        logger.warning("Sent the tasks of %d pending executions again", sent)
+    return sent
 
 
 # --- The one place status changes ----------------------------------------------------------

@@ -1,10 +1,17 @@
-"""Celery tasks: thin adapters that take ids and are safe to run twice."""
+"""Celery tasks: thin adapters that take ids and are safe to run twice.
+
+Also the worker's lifecycle: a ready worker starts sweeping (``runs.sweeper``),
+and a worker asked to stop gives up its runs after ``WORKER_SHUTDOWN_GRACE``.
+"""
 
 import logging
+import threading
 
 from celery import shared_task
+from celery.signals import worker_ready, worker_shutting_down
+from django.conf import settings
 
-from . import hooks, services
+from . import hooks, services, sweeper
 from .models import AgentExecution
 
 logger = logging.getLogger(__name__)
@@ -34,5 +41,25 @@ def run_finished(execution_id):
 
 
 @shared_task
-def reap_executions():
-    return services.reap_executions()
+def sweep_executions():
+    return services.sweep_executions()
+
+
+@worker_ready.connect
+def _sweep_in_worker(**_):
+    sweeper.start()
+
+
+@worker_shutting_down.connect
+def _give_up_runs_after_grace(**_):
+    """A warm shutdown waits for the running tasks, which may take up to the
+    execution timeout: past the grace the worker gives its runs up instead
+    (started again elsewhere when nothing was streamed yet, failed
+    ``worker_shutdown`` otherwise), so it exits before a supervisor's SIGKILL."""
+    from .worker.host import host
+
+    grace = settings.AGENTS["WORKER_SHUTDOWN_GRACE"]
+    timer = threading.Timer(grace, host.give_up_all)
+    timer.daemon = True
+    timer.start()
+    logger.info("Worker stopping: its runs have %.1f s to finish", grace)

@@ -69,6 +69,8 @@ def test_the_reaper_fails_only_executions_whose_lease_expired(agent):
     alive = AgentExecution.objects.create(agent=agent)
     services.claim_execution(lost.id)
     services.claim_execution(alive.id)
+    # It had streamed: it cannot be started again, only failed.
+    services.record_events(lost.id, [token()])
     AgentExecution.objects.filter(id=lost.id).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     assert services.reap_executions() == 1
     lost.refresh_from_db()

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from runs import hooks, services, tasks
+from runs.events import PendingEvent
 from runs.models import AgentExecution
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,8 @@ def test_each_end_of_a_running_execution_enqueues_one_run_finished(agent, enqueu
 def test_a_pending_execution_stopped_and_a_reaped_one_enqueue_it_too(agent, enqueued, django_capture_on_commit_callbacks):
     pending = AgentExecution.objects.create(agent=agent)
     lost = running(agent)
+    # Past its first agent event: reaped as failed, not started again.
+    services.record_events(lost.id, [PendingEvent("token", {"content": "x"}, timezone.now())])
     AgentExecution.objects.filter(id=lost.id).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=True):
         services.stop_execution(pending)

@@ -4,6 +4,7 @@ import signal
 
 from runs import services
 from runs.models import AgentExecution
+from testsupport import wait_until
 from testsupport.sockets import wait_for_status
 
 
@@ -13,6 +14,8 @@ def test_a_killed_workers_execution_is_failed_by_the_reaper(worker, worker_pool,
     execution = services.start_execution(agent, {})
     running = wait_for_status(execution.id, "running", timeout=15)
     assert running.worker
+    # Past its first agent event: a lost run that streamed is failed, not started again.
+    wait_until(lambda: AgentExecution.objects.get(id=execution.id).last_seq > 2, timeout=15, description="streaming")
 
     worker.kill()  # SIGKILL to the whole process group, like a crashed host
     assert worker.returncode == -signal.SIGKILL

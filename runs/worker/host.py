@@ -39,7 +39,7 @@ from realtime.publish import background
 from runs import selectors, services
 from runs.events import PendingEvent
 
-from .outcomes import LOST, STOPPED, Failed
+from .outcomes import LOST, SHUT_DOWN, STOPPED, Failed
 from .stop import StopListener
 from .stream import execution_request, read_stream
 
@@ -98,6 +98,14 @@ class ExecutionHost:
         else:
             sink = lambda item: self.queue.put((active, item))  # noqa: E731
             active.reader = background.submit(read_stream(execution_request(execution), sink, self.room))
+
+    def give_up_all(self):
+        """The worker is stopping and its grace is over: every run leaves now (``SHUT_DOWN``)."""
+        runs = list(self.runs.values())
+        if runs:
+            logger.warning("Giving up %d runs: the worker is stopping", len(runs))
+        for active in runs:
+            self.queue.put((active, SHUT_DOWN))
 
     def request_stop(self, execution_id):
         active = self.runs.get(execution_id)

@@ -37,6 +37,19 @@ class Failed(Outcome):
         return services.fail_execution(execution_id, self.message, self.code)
 
 
+@dataclass(frozen=True)
+class GivenUp(Outcome):
+    """The worker cannot carry the run on (it is shutting down): started again or failed."""
+
+    message: str
+    code: str
+
+    def finish(self, execution_id):
+        return services.give_up_execution(
+            execution_id, code=self.code, message=self.message, only_if=services.claimed_here()
+        )
+
+
 class Stopped(Outcome):
     """A stop was requested; the stream is closed, so the run has ended."""
 
@@ -53,3 +66,4 @@ class Lost(Outcome):
 
 STOPPED = Stopped()
 LOST = Lost()
+SHUT_DOWN = GivenUp("The worker running this execution was stopped before the run finished.", "worker_shutdown")

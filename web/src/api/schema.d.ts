@@ -358,13 +358,15 @@ export interface components {
             input_data?: {
                 [key: string]: unknown;
             };
+            /** @description execution_requeued, and execution_started of a run after the first. */
+            attempt?: number;
             /** @description execution_completed only. */
             output?: {
                 [key: string]: unknown;
             };
-            /** @description execution_error and execution_stopped. */
+            /** @description execution_error, execution_stopped and execution_requeued. */
             message?: string;
-            /** @description execution_error only. */
+            /** @description execution_error and execution_requeued. */
             code?: string;
         };
         EventPage: {
@@ -399,6 +401,8 @@ export interface components {
             /** Format: date-time */
             readonly completed_at: string | null;
             readonly last_seq: number;
+            /** @description Which run of this execution this is. */
+            readonly attempt: number;
         };
         ExecutionCreateRequest: {
             input_data?: unknown;
@@ -507,13 +511,14 @@ export interface components {
         };
         /**
          * @description * `execution_started` - execution_started
+         *     * `execution_requeued` - execution_requeued
          *     * `agent_event` - agent_event
          *     * `execution_completed` - execution_completed
          *     * `execution_error` - execution_error
          *     * `execution_stopped` - execution_stopped
          * @enum {string}
          */
-        TypeEnum: "execution_started" | "agent_event" | "execution_completed" | "execution_error" | "execution_stopped";
+        TypeEnum: "execution_started" | "execution_requeued" | "agent_event" | "execution_completed" | "execution_error" | "execution_stopped";
         User: {
             readonly id: number;
             readonly username: string;
