@@ -7,7 +7,7 @@ WEB_INSTALLED := web/node_modules/.package-lock.json
 WEB_BUILD := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/package.json -type f 2>/dev/null)
 
-.PHONY: run test test-python bench install chromium schema clean
+.PHONY: run test test-python faults bench install chromium schema clean
 
 run: install $(WEB_BUILD)
 	scripts/with-redis scripts/run
@@ -18,6 +18,13 @@ test: install $(WEB_BUILD) chromium
 # The Python suite alone (CI's PostgreSQL leg).
 test-python: install
 	scripts/with-redis scripts/test-python $(PYTEST_ARGS)
+
+# The fault suite (a few minutes): kills, freezes and restarts real processes, then
+# renders docs/reliability.md from its figures ($VAR_DIR/faults/latest.json), even
+# when a scenario failed; the exit status is pytest's.
+faults: install
+	status=0; scripts/with-redis $(PY) -m pytest faults/ $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m faults.report; exit $$status
 
 # The event pipeline benchmark (a few minutes); figures in bench/results/latest.json.
 bench: install

@@ -147,17 +147,22 @@ def pytest_sessionfinish(session):
         everything = json.loads(path.read_text())
     except (FileNotFoundError, ValueError):
         everything = {}
+    finished_at, commit = datetime.now(UTC).isoformat(timespec="seconds"), _commit()
     run = everything.setdefault(_database["vendor"], {"scenarios": {}})
     run |= {
         "database": _database["description"],
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "finished_at": finished_at,
+        "commit": commit,
         "machine": f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}",
         "settings": SETTINGS_RECORDED,
     }
+    # Merged: a run of some scenarios (-k) keeps the others' last figures.
     for entry in _results.values():
         if "outcome" in entry:
-            run["scenarios"][f"{entry['module']}::{entry['test']}"] = entry
+            run["scenarios"][f"{entry['module']}::{entry['test']}"] = entry | {
+                "commit": commit,
+                "finished_at": finished_at,
+            }
     path.write_text(json.dumps(everything, indent=2, sort_keys=False) + "\n")
 
 

@@ -149,4 +149,4 @@ def _summary(seqs, limit=12):
     seqs = list(seqs)
     if len(seqs) <= limit:
         return str(seqs)
-    return f"[{', '.join(map(str, seqs[:limit // 2]))}, ... {', '.join(map(str, seqs[-limit // 2:]))}] ({len(seqs)})"
+    return f"[{', '.join(map(str, seqs[: limit // 2]))}, ... {', '.join(map(str, seqs[-limit // 2 :]))}] ({len(seqs)})"

@@ -43,7 +43,9 @@ async def test_every_client_cut_off_several_times_ends_with_each_event_once(stac
     window = run_seconds(CONFIG) * 0.6
     # The first cut reaches every client at once (a network blip), the others at random.
     moments = [[30, *rng.sample(range(40, 100), DROPS - 1)] for _ in followers]
-    await asyncio.gather(*(_drop_repeatedly(follower, percents, window) for follower, percents in zip(followers, moments)))
+    await asyncio.gather(
+        *(_drop_repeatedly(follower, percents, window) for follower, percents in zip(followers, moments))
+    )
     await asyncio.gather(*tasks)
     clients_done = time.time() - fault_at
 

@@ -1,8 +1,9 @@
 """Redis is killed and started again, empty, with runs in flight and more runs queued than the worker can take.
 
 Every task message dies with Redis: the queued runs' and those the worker
-had prefetched. The worker must survive the restart and reconnect. Runs in
-flight end terminal (their events go to the database, not Redis). Runs whose
+had prefetched. Redis stays down longer than a run, so the runs in flight
+end (their events go to the database, not Redis) while it is gone. The
+worker must survive that and reconnect. Runs whose
 messages were lost are still pending, and the sweep of pending executions
 dispatches them again (`PENDING_REDISPATCH_SECONDS` after their last
 dispatch); they complete. Once Redis is back, a socket client following
@@ -17,10 +18,12 @@ from .conftest import REAP_INTERVAL, REDISPATCH, SLACK
 from .invariants import check_invariants, wait_until_all_terminal
 from .scenario import follower_of, in_db, make_agent, rows, run_seconds, start_runs, wait_for, with_agent_events
 
-CONFIG = {"steps": 1, "tokens": 60, "delay_ms": 50}  # 3 s
+CONFIG = {"steps": 1, "tokens": 40, "delay_ms": 50}  # 2 s
 CONCURRENCY = 2
 RUNS = 8
-DOWN_SECONDS = 1.0
+# Longer than a run: the runs in flight end while Redis is down, as their
+# late acknowledgements then find no broker.
+DOWN_SECONDS = 3.0
 
 
 async def test_runs_in_flight_end_and_queued_runs_still_run_after_a_redis_restart(stack, owner, token, figures):
@@ -55,10 +58,14 @@ async def test_runs_in_flight_end_and_queued_runs_still_run_after_a_redis_restar
     await rest.close()
 
     found = await rows(ids + later)
+    ended_while_down = sum(
+        fault_at < found[e]["completed_at"].timestamp() < back_at for e in in_flight if found[e]["completed_at"]
+    )
     figures |= {
         "runs_in_flight_at_the_restart": len(in_flight),
         "runs_queued_at_the_restart": len(queued),
         "redis_down_seconds": round(back_at - fault_at, 2),
+        "runs_ended_while_redis_down": ended_while_down,
         "worker_survived": worker_alive,
         "queued_runs_completed": sum(found[e]["status"] == "completed" for e in queued),
         "seconds_until_all_terminal": round(all_terminal, 2),

@@ -60,7 +60,9 @@ async def test_a_start_while_redis_is_down_is_answered_and_the_run_completes_onc
         "redis_down_seconds": round(back_at - fault_at, 2),
         "completed": sum(row["status"] == "completed" for row in found.values()),
         "max_seconds_back_to_completed": round(
-            max((row["completed_at"].timestamp() - back_at for row in found.values() if row["completed_at"]), default=0),
+            max(
+                (row["completed_at"].timestamp() - back_at for row in found.values() if row["completed_at"]), default=0
+            ),
             2,
         ),
         "bound_seconds": round(bound, 2),

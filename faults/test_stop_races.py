@@ -60,9 +60,7 @@ async def test_racing_stops_end_every_run_exactly_once(stack, owner, token, figu
         )
         answers.extend(result.status_code for result in results[:2])
 
-    await asyncio.gather(
-        start_and_stop(0, first.json()["id"]), *(start_and_stop(n) for n in range(1, RUNS))
-    )
+    await asyncio.gather(start_and_stop(0, first.json()["id"]), *(start_and_stop(n) for n in range(1, RUNS)))
     for follower in sockets:
         follower.seal()
     bound = run_seconds(CONFIG) + SLACK
@@ -97,5 +95,7 @@ async def test_racing_stops_end_every_run_exactly_once(stack, owner, token, figu
 def _stopped_before_start():
     return {
         str(execution_id)
-        for execution_id in AgentExecution.objects.filter(status="stopped", started_at=None).values_list("id", flat=True)
+        for execution_id in AgentExecution.objects.filter(status="stopped", started_at=None).values_list(
+            "id", flat=True
+        )
     }

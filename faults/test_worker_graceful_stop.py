@@ -51,7 +51,9 @@ async def test_a_stopped_worker_gives_up_its_runs_after_the_grace_and_exits(stac
         "runs_claimed_without_agent_event": len(claimed),
         "worker_exit_seconds": round(exit_seconds, 2),
         "worker_exit_code": code,
-        "streaming_runs_by_outcome": sorted(f"{found[e]['status']} {found[e]['error_code']}".strip() for e in streaming),
+        "streaming_runs_by_outcome": sorted(
+            f"{found[e]['status']} {found[e]['error_code']}".strip() for e in streaming
+        ),
         "claimed_runs_by_outcome": sorted(f"{found[e]['status']} {found[e]['error_code']}".strip() for e in claimed),
         "max_seconds_sigterm_to_failed": round(max(given_up), 2) if given_up else None,
         "bound_seconds": within,
