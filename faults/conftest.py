@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,6 +94,7 @@ def token(owner):
 
 _results = {}
 _database = {}  # read during a test: once the run ends the test database is gone
+_started = time.monotonic()
 
 
 @pytest.fixture
@@ -153,6 +155,7 @@ def pytest_sessionfinish(session):
         "database": _database["description"],
         "finished_at": finished_at,
         "commit": commit,
+        "suite_seconds": round(time.monotonic() - _started),
         "machine": f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}",
         "settings": SETTINGS_RECORDED,
     }
@@ -161,6 +164,7 @@ def pytest_sessionfinish(session):
         if "outcome" in entry:
             run["scenarios"][f"{entry['module']}::{entry['test']}"] = entry | {
                 "commit": commit,
+                "suite_seconds": round(time.monotonic() - _started),
                 "finished_at": finished_at,
             }
     path.write_text(json.dumps(everything, indent=2, sort_keys=False) + "\n")
@@ -177,9 +181,14 @@ def _database_description():
 
 
 def _commit():
+    """The commit the processes ran, and whether the tree had changes on top of it."""
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+
     try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
+        head = git("rev-parse", "--short", "HEAD").strip()
+        changed = bool(git("status", "--porcelain", "--untracked-files=no").strip())
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return f"{head} + uncommitted changes" if changed else head

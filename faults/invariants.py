@@ -18,7 +18,7 @@ records (counts, the longest time from the fault to a terminal status).
 import time
 from collections import Counter, defaultdict
 
-from contract.events import AGENT_EVENT, LIFECYCLE_TYPES, TERMINAL_TYPES
+from contract.events import AGENT_EVENT, EXECUTION_REQUEUED, LIFECYCLE_TYPES, TERMINAL_TYPES
 from runs.models import AgentEvent, AgentExecution
 
 STATUS_OF = {"execution_completed": "completed", "execution_error": "failed", "execution_stopped": "stopped"}
@@ -94,6 +94,10 @@ def check_invariants(followers=(), fault_at=None):
         "by_status": dict(sorted(statuses.items())),
         "error_codes": dict(sorted(codes.items())),
         "events_stored": sum(len(stream) for stream in streams.values()),
+        # Runs lost before their first agent event that went back to pending, to run again.
+        "requeued": sum(
+            any(event_type == EXECUTION_REQUEUED for _, event_type in stream) for stream in streams.values()
+        ),
     }
     if followers:
         figures |= {

@@ -97,14 +97,14 @@ def render(results):
     lines += ["", "## The last runs", ""]
     if not legs:
         lines.append("No figures yet: run `make faults`.")
-    lines += ["| database | finished | commit | machine | scenarios |", "|---|---|---|---|---|"]
+    lines += ["| database | finished | commit | machine | scenarios | whole run |", "|---|---|---|---|---|---|"]
     for _, name, leg in legs:
         scenarios = leg["scenarios"].values()
         passed = sum(entry["outcome"] == "passed" for entry in scenarios)
         seconds = sum(entry.get("seconds", 0) for entry in scenarios)
         lines.append(
             f"| {leg['database']} | {leg['finished_at']} | {leg['commit']} | {leg['machine']} | "
-            f"{passed} of {len(scenarios)} passed, {seconds:.0f} s of scenarios |"
+            f"{passed} of {len(scenarios)} passed, {seconds:.0f} s in the tests | {_seconds(leg.get('suite_seconds'))} |"
         )
     lines += ["", "## Summary", "", _summary_header(legs), "|---|---|---|" + "---|" * len(legs)]
     modules = _modules(legs)

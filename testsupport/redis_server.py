@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -53,6 +54,20 @@ class RedisServer(ManagedProcess):
                 return bool(client.ping())
         except (RedisError, OSError):
             return False
+
+    def stop(self, timeout: float = 5.0) -> int | None:
+        try:
+            return super().stop(timeout)
+        finally:
+            self._remove_directory()
+
+    def kill(self) -> None:
+        super().kill()
+        self._remove_directory()
+
+    def _remove_directory(self) -> None:
+        if self.returncode is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
     def successor(self) -> RedisServer:
         """A server to start in this one's place: same port and password, empty memory."""
