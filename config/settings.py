@@ -158,7 +158,7 @@ CHANNEL_LAYER_BACKENDS = {
     # Pub/sub with pipelined batches; see agents/channel_layer.py.
     "pubsub": {"BACKEND": "realtime.channel_layer.BatchingPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}},
     # channels-redis's default layer, kept for comparison in the benchmark.
-    "core": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}},
+    "core": {"BACKEND": "realtime.channel_layer.CoreChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}},
 }
 _channel_layer = env_str("CHANNEL_LAYER", "pubsub")
 if _channel_layer not in CHANNEL_LAYER_BACKENDS:
