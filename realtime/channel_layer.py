@@ -1,5 +1,6 @@
-"""The channel layers: channels-redis's pub/sub layer, plus many group sends in one
-round trip, and its core layer with a read timeout that outlasts its blocking pop.
+"""The channel layers: channels-redis's pub/sub layer with many group sends in one
+round trip, its core layer with a read timeout that outlasts its blocking pop,
+and ``release_channel`` for a consumer that has ended.
 
 Why pub/sub: a group send is one PUBLISH, several times cheaper than the core
 layer's per-member bookkeeping. Pub/sub delivers only to sockets listening at
@@ -8,15 +9,19 @@ before it is broadcast and the consumer replays gaps from the database.
 
 ``group_send_many`` pipelines the PUBLISHes of a whole batch, which is what
 lets one worker process broadcast tens of thousands of events a second. It
-relies on two internals of channels-redis 4.3 (group channel naming and the
-shard connection); the integration tests exercise it end to end.
+and ``forget_channel`` rely on internals of channels-redis 4.3 (group channel
+naming, the per-loop layer's channel and group maps, the shard connection);
+the integration tests exercise them end to end
+(realtime/tests/test_socket_shutdown.py counts Redis's subscriptions).
 """
 
+import logging
 from collections import defaultdict
 
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
+logger = logging.getLogger(__name__)
 
 class BatchingPubSubChannelLayer(RedisPubSubChannelLayer):
     async def group_send_many(self, sends):
@@ -33,6 +38,25 @@ class BatchingPubSubChannelLayer(RedisPubSubChannelLayer):
                 for channel, payload in publishes:
                     pipeline.publish(channel, payload)
                 await pipeline.execute()
+
+    async def forget_channel(self, channel):
+        """Drop a channel whose consumer has ended: its queue, any group it is still in, its subscription.
+
+        channels has no call for the end of a consumer; this layer unsubscribes
+        a channel only when a ``receive`` waiting on it is cancelled. A consumer
+        that ended while a message was waiting for it (its last ``receive`` had
+        returned) was never cancelled there: its channel stayed subscribed, and
+        its queue kept growing with every message of its groups.
+        """
+        layer = self._get_layer()
+        layer.channels.pop(channel, None)
+        for group_channel, members in list(layer.groups.items()):
+            if channel in members:
+                members.discard(channel)
+                if not members:
+                    del layer.groups[group_channel]
+                    await layer._get_shard(group_channel).unsubscribe(group_channel)
+        await layer._get_shard(channel).unsubscribe(channel)
 
 
 # How much longer than its blocking pop the core layer's connections wait for
@@ -62,3 +86,36 @@ class CoreChannelLayer(RedisChannelLayer):
             }
             for host in self.hosts
         ]
+
+    async def forget_channel(self, channel):
+        """Drop what this process buffered for a channel whose consumer has ended."""
+        self.receive_buffer.pop(channel, None)
+
+
+async def leave_groups(layer, channel, groups):
+    """Take ``channel`` out of each of ``groups``, going on past a failure (Redis may be
+    down) so that one refusal does not keep the other memberships; each is logged."""
+    left = True
+    for group in groups:
+        try:
+            await layer.group_discard(group, channel)
+        except Exception:
+            left = False
+            logger.warning("Could not leave group %s", group, exc_info=True)
+    return left
+
+
+async def release_channel(layer, channel, groups):
+    """Leave ``groups``, then let the layer forget ``channel``: its consumer has ended.
+
+    Returns whether everything was let go of.
+    """
+    released = await leave_groups(layer, channel, groups)
+    forget = getattr(layer, "forget_channel", None)
+    if forget is not None:
+        try:
+            await forget(channel)
+        except Exception:
+            released = False
+            logger.warning("Could not release channel %s", channel, exc_info=True)
+    return released

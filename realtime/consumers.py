@@ -11,6 +11,9 @@ Subscriptions are a ``realtime.feed.Feed``: replay past the client's seq,
 then live events, each exactly once and in order. Frames are validated by
 the REST serializers, and every refusal is a ``PlatformError`` mapped to an
 ``error`` frame in one place; the connection stays open.
+
+How a connection ends (promptly, sending nothing after the close, leaving
+every group) is ``realtime.lifetime.ConnectionLifetime``.
 """
 
 import asyncio
@@ -35,6 +38,7 @@ from runs.models import AgentExecution
 from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer, after_seq_field
 
 from .feed import Feed, LiveDispatch, first_chunk_if_visible
+from .lifetime import ConnectionLifetime, carried_out, detach
 
 TERMINAL_STATUSES = {str(status) for status in AgentExecution.TERMINAL_STATUSES}
 CLOSE_UNAUTHENTICATED = 4001
@@ -65,10 +69,12 @@ class NotFound(PlatformError):
     status = 404
 
 
-class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
+class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsumer):
     """The socket protocol; subclasses say which executions and agents a connection reaches."""
 
     start_frame = ExecutionCreateSerializer
+    user = feed = None
+    _auth_timeout = None
 
     @classmethod
     async def encode_json(cls, content):
@@ -91,10 +97,28 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
                 lambda: asyncio.ensure_future(self._close_unauthenticated()),
             )
 
-    async def disconnect(self, code):
+    def subscriptions(self):
+        return set(self.feed.groups) if self.feed is not None else set()
+
+    def stop_work(self):
         if self._auth_timeout:
             self._auth_timeout.cancel()
-        await self.feed.close()
+        if self.feed is not None:
+            self.feed.stop()
+
+    def after_close(self, message):
+        # A stop sent just before the close (a user stopping a run and
+        # leaving the page) still happens; the rest needed the client.
+        text = message.get("text") if message.get("type") == "websocket.receive" else None
+        if self.user is None or not isinstance(text, str) or len(text) > MAX_FRAME_BYTES:
+            return
+        try:
+            content = parse_json(text)
+            if isinstance(content, dict) and content.get("action") == "stop_agent":
+                execution_id = str(check_data(ExecutionFrame, content)["execution_id"])
+                detach(database_sync_to_async(self._stop)(execution_id))
+        except (ValueError, PlatformError):
+            pass
 
     # --- What a subclass decides ----------------------------------------------------------
 
@@ -142,7 +166,10 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
 
     async def start_agent(self, content):
         frame = check_data(self.start_frame, content)
-        execution = await database_sync_to_async(self._start)(self.agent_to_start(frame), frame["input_data"])
+        # Started even if the client leaves meanwhile: it asked for the run.
+        execution = await carried_out(
+            database_sync_to_async(self._start)(self.agent_to_start(frame), frame["input_data"])
+        )
         created = {"type": "execution_created", "execution": ExecutionSerializer(execution).data}
         # DRF's renderer: the serializer's UUIDs and datetimes come out as in REST.
         await self.send(text_data=JSONRenderer().render(created).decode())
@@ -160,7 +187,8 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
 
     async def stop_agent(self, content):
         execution_id = str(check_data(ExecutionFrame, content)["execution_id"])
-        await database_sync_to_async(self._stop)(execution_id)
+        # Carried out even if the client leaves meanwhile: a stop must not be lost.
+        await carried_out(database_sync_to_async(self._stop)(execution_id))
 
     def _stop(self, execution_id):
         execution = self.executions().select_related("agent").filter(id=execution_id).first()
@@ -258,6 +286,8 @@ class PlatformSocket(LiveDispatch, AsyncJsonWebsocketConsumer):
 class AgentConsumer(PlatformSocket):
     """/ws/agents/{agent_id}/: one agent's executions, and its status changes."""
 
+    agent_group = None
+
     async def admitted(self, user):
         agent_id = self.scope["url_route"]["kwargs"]["agent_id"]
         agent = await database_sync_to_async(_visible_agent)(user, agent_id)
@@ -265,13 +295,13 @@ class AgentConsumer(PlatformSocket):
             # Someone else's agent and a missing one look the same.
             return False
         self.agent_id = str(agent.id)
-        await self.channel_layer.group_add(events.agent_group(self.agent_id), self.channel_name)
+        # Counted before asking Redis, like the feed's groups.
+        self.agent_group = events.agent_group(self.agent_id)
+        await self.channel_layer.group_add(self.agent_group, self.channel_name)
         await self.send_json({"type": "connection", "status": "connected", "agent_id": self.agent_id})
 
-    async def disconnect(self, code):
-        await super().disconnect(code)
-        if self.user is not None:
-            await self.channel_layer.group_discard(events.agent_group(self.agent_id), self.channel_name)
+    def subscriptions(self):
+        return super().subscriptions() | ({self.agent_group} if self.agent_group else set())
 
     def executions(self):
         return super().executions().filter(agent_id=self.agent_id)

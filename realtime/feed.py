@@ -27,6 +27,8 @@ from channels.db import database_sync_to_async
 from contract.events import TERMINAL_TYPES
 from runs import events, selectors
 
+from .channel_layer import leave_groups
+
 REPLAY_CHUNK = 2000
 # Channel-layer messages that carry live events: the hot path of every consumer.
 LIVE_MESSAGES = {"execution.events", "execution.status"}
@@ -55,6 +57,9 @@ class Feed:
         self.send = send
         self.on_terminal = on_terminal
         self.cursors = {}  # execution id -> seq of the last event sent
+        # Every group joined and not yet left, followed or not: what the
+        # connection must give back when it ends (see ``close``).
+        self.groups = set()
         self.replayed = 0  # events sent from the database so far (a transport may bound it)
 
     def __contains__(self, execution_id):
@@ -62,12 +67,17 @@ class Feed:
 
     async def join(self, execution_id):
         """Listen to an execution's live events before reading its past (see the module docstring)."""
-        await self.channel_layer.group_add(events.execution_group(execution_id), self.channel_name)
+        group = events.execution_group(execution_id)
+        # Counted before asking Redis: a join that failed or was cut short is still let go of.
+        self.groups.add(group)
+        await self.channel_layer.group_add(group, self.channel_name)
 
     async def leave(self, execution_id):
         """Stop following an execution (also undoes a ``join`` that was not followed up)."""
         self.cursors.pop(execution_id, None)
-        await self.channel_layer.group_discard(events.execution_group(execution_id), self.channel_name)
+        group = events.execution_group(execution_id)
+        self.groups.discard(group)
+        await self.channel_layer.group_discard(group, self.channel_name)
 
     async def follow(self, execution_id, after_seq, first_chunk=None):
         """Send every stored event past ``after_seq``, then live ones; ``join`` must come first.
@@ -78,9 +88,19 @@ class Feed:
         self.cursors[execution_id] = after_seq
         await self._replay(execution_id, chunk=first_chunk)
 
+    def stop(self):
+        """Follow nothing more: a replay or a live batch in progress sends nothing else.
+
+        The groups stay joined (``groups``) for ``close``, or for the
+        transport to leave with its own (``realtime.channel_layer.release_channel``).
+        """
+        self.cursors.clear()
+
     async def close(self):
-        for execution_id in list(self.cursors):
-            await self.leave(execution_id)
+        """Stop, and leave every group joined (each is tried, whatever Redis says to the others)."""
+        self.stop()
+        groups, self.groups = self.groups, set()
+        await leave_groups(self.channel_layer, self.channel_name, groups)
 
     async def on_events(self, message):
         """An ``execution.events`` channel-layer message: forward what this client has not seen."""

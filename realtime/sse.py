@@ -38,6 +38,7 @@ from runs.serializers import after_seq_field
 
 from .auth import user_for_scope
 from .feed import Feed, LiveDispatch, first_chunk_if_visible
+from .lifetime import ConnectionLifetime
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +61,9 @@ def encode_frame(message):
     return f"event: {message['type']}\nid: {message['seq']}\ndata: {data}\n\n".encode()
 
 
-class ExecutionStreamConsumer(LiveDispatch, AsyncConsumer):
-    """One SSE stream of one execution."""
+class ExecutionStreamConsumer(ConnectionLifetime, LiveDispatch, AsyncConsumer):
+    """One SSE stream of one execution; its end (the last event sent, or the client
+    gone) is ``realtime.lifetime.ConnectionLifetime``'s."""
 
     feed = heartbeat = None
 
@@ -122,7 +124,7 @@ class ExecutionStreamConsumer(LiveDispatch, AsyncConsumer):
 
     async def _finished(self, execution_id):
         await self.send({"type": "http.response.body", "body": b"", "more_body": False})
-        await self._close()
+        raise StopConsumer()
 
     async def _beat(self):
         """Ask this consumer, through its own channel, to ping when the stream has been silent.
@@ -151,12 +153,11 @@ class ExecutionStreamConsumer(LiveDispatch, AsyncConsumer):
         await self._send_body(PING)
         await self.feed.catch_up()
 
-    async def http_disconnect(self, message):
-        await self._close()
+    def subscriptions(self):
+        return set(self.feed.groups) if self.feed is not None else set()
 
-    async def _close(self):
+    def stop_work(self):
         if self.heartbeat is not None:
             self.heartbeat.cancel()
         if self.feed is not None:
-            await self.feed.close()
-        raise StopConsumer()
+            self.feed.stop()
