@@ -20,8 +20,16 @@ from collections import defaultdict
 
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
+
+# What a channel layer raises while Redis is down, unreachable or too slow to
+# answer: builtin ConnectionError and TimeoutError are OSErrors, redis-py's own
+# are not.
+UNAVAILABLE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+
 
 class BatchingPubSubChannelLayer(RedisPubSubChannelLayer):
     async def group_send_many(self, sends):

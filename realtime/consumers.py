@@ -10,7 +10,8 @@ user may see, with ``start_agent`` naming the agent.
 Subscriptions are a ``realtime.feed.Feed``: replay past the client's seq,
 then live events, each exactly once and in order. Frames are validated by
 the REST serializers, and every refusal is a ``PlatformError`` mapped to an
-``error`` frame in one place; the connection stays open.
+``error`` frame in one place; the connection stays open. So does it while
+Redis is down: an action that needs it is answered ``unavailable``.
 
 How a connection ends (promptly, sending nothing after the close, leaving
 every group) is ``realtime.lifetime.ConnectionLifetime``.
@@ -18,6 +19,7 @@ every group) is ``realtime.lifetime.ConnectionLifetime``.
 
 import asyncio
 import json
+import logging
 import time
 
 from channels.db import database_sync_to_async
@@ -37,12 +39,16 @@ from runs import events, selectors, services
 from runs.models import AgentExecution
 from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer, after_seq_field
 
+from .channel_layer import UNAVAILABLE_ERRORS
 from .feed import Feed, LiveDispatch, first_chunk_if_visible
 from .lifetime import ConnectionLifetime, carried_out, detach
+
+logger = logging.getLogger(__name__)
 
 TERMINAL_STATUSES = {str(status) for status in AgentExecution.TERMINAL_STATUSES}
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_FORBIDDEN = 4003
+CLOSE_TRY_AGAIN_LATER = 1013
 # Executions one connection follows at once; each costs a group membership in Redis.
 MAX_SUBSCRIPTIONS = 100
 # Stored events a connection may have replayed to it: REPLAY_BURST at once,
@@ -67,6 +73,26 @@ class StartFrame(ExecutionCreateSerializer):
 class NotFound(PlatformError):
     code = "not_found"
     status = 404
+
+
+class Unavailable(PlatformError):
+    """Redis cannot be reached: the action may work in a moment. Names the execution it concerns, if any."""
+
+    code = "unavailable"
+    status = 503
+
+    def __init__(self, message, execution_id=None):
+        super().__init__(message)
+        self.execution_id = execution_id
+
+    def as_dict(self):
+        body = super().as_dict()
+        if self.execution_id is not None:
+            body["execution_id"] = self.execution_id
+        return body
+
+
+REDIS_DOWN = "Live messages are unavailable right now (Redis cannot be reached)"
 
 
 class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsumer):
@@ -163,6 +189,9 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
             await handler(self, content)
         except PlatformError as error:
             await self.send_error(error)
+        except UNAVAILABLE_ERRORS as error:
+            logger.warning("Socket action %s failed: Redis is unavailable (%r)", action, error)
+            await self.send_error(Unavailable(f"{REDIS_DOWN}: try again in a moment."))
 
     async def start_agent(self, content):
         frame = check_data(self.start_frame, content)
@@ -174,7 +203,17 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
         # DRF's renderer: the serializer's UUIDs and datetimes come out as in REST.
         await self.send(text_data=JSONRenderer().render(created).decode())
         execution_id = str(execution.id)
-        await self.feed.join(execution_id)
+        try:
+            await self.feed.join(execution_id)
+        except UNAVAILABLE_ERRORS as error:
+            # The execution is stored and will run; only following it live failed.
+            logger.warning("Could not follow new execution %s: Redis is unavailable (%r)", execution_id, error)
+            await self._forget(execution_id)
+            raise Unavailable(
+                f"Execution {execution_id} was created, but live messages are unavailable right now "
+                "(Redis cannot be reached): subscribe to it in a moment.",
+                execution_id=execution_id,
+            ) from None
         await self.feed.follow(execution_id, 0)
 
     def _start(self, agent_id, input_data):
@@ -217,7 +256,15 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
         # to arrive live. Nothing reaches the client before the access check:
         # live messages wait until this handler returns, and only followed
         # executions' events are sent.
-        await self.feed.join(execution_id)
+        try:
+            await self.feed.join(execution_id)
+        except UNAVAILABLE_ERRORS as error:
+            logger.warning("Could not subscribe to %s: Redis is unavailable (%r)", execution_id, error)
+            if execution_id not in self.feed:
+                await self._forget(execution_id)
+            raise Unavailable(
+                f"{REDIS_DOWN}: subscribe to {execution_id} again in a moment.", execution_id=execution_id
+            ) from None
         first_chunk = await first_chunk_if_visible(self.executions(), execution_id, after_seq)
         if first_chunk is None:
             if execution_id not in self.feed:
@@ -265,6 +312,13 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
     async def send_error(self, error):
         await self.send_json(socket_error(error))
 
+    async def _forget(self, execution_id):
+        """Undo a join that Redis refused, as far as it lets us now (the rest goes at the close)."""
+        try:
+            await self.feed.leave(execution_id)
+        except UNAVAILABLE_ERRORS:
+            pass
+
     async def _authenticate(self, content):
         user = await database_sync_to_async(user_for_key)(content.get("token"))
         if user is None:
@@ -278,7 +332,14 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
             await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def _admit(self, user):
-        if await self.admitted(user) is False:
+        try:
+            admitted = await self.admitted(user)
+        except UNAVAILABLE_ERRORS as error:
+            # Without its groups the connection would hear nothing live; come back later.
+            logger.warning("Could not admit a socket: Redis is unavailable (%r)", error)
+            await self.send_error(Unavailable(f"{REDIS_DOWN}: connect again in a moment."))
+            return await self.close(code=CLOSE_TRY_AGAIN_LATER)
+        if admitted is False:
             return await self.close(code=CLOSE_FORBIDDEN)
         self.user = user
 

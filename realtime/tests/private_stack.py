@@ -15,8 +15,8 @@ from testsupport.stack import start_api, start_worker
 class PrivateRedis(ManagedProcess):
     """``redis-server`` on a free loopback port, keeping nothing on disk."""
 
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, port=None):
+        self.port = port or free_port()
         self.url = f"redis://{LOOPBACK}:{self.port}/0"
         directory = tempfile.mkdtemp(prefix="redis-")
         super().__init__(
@@ -25,6 +25,20 @@ class PrivateRedis(ManagedProcess):
             ready_check=self.answers_ping,
             name="redis",
         )
+
+    successor = None
+
+    def restarted(self):
+        """A new, empty server on this one's port, stopped first; stopping this one stops it too."""
+        self.stop()
+        self.successor = PrivateRedis(self.port).start()
+        return self.successor
+
+    def stop(self, timeout=5.0):
+        code = super().stop(timeout)
+        if self.successor is not None:
+            self.successor.stop(timeout)
+        return code
 
     def client(self):
         return Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=5, decode_responses=True)
