@@ -12,12 +12,14 @@ events that made closing slow and leaky:
   (killed, or failed on a send) left its groups subscribed, and the pub/sub
   layer kept its channel subscribed too whenever a message was waiting for it.
 
-``ConnectionLifetime`` reads the client on a task of its own, so a
-disconnect is seen at once whatever is in progress; it then cancels the
-consumer's work (an action with effects beyond the connection, such as
-stopping an execution, is finished anyway: see ``carried_out`` and
-``after_close``), sends nothing more, and, however the consumer ended, leaves every group it joined
-and has the layer forget its channel, within ``RELEASE_SECONDS``.
+``ConnectionLifetime`` reads the client on a task of its own, so a close is
+seen at once whatever is in progress (a close frame counts: a send refused
+because the closing handshake has begun). It then cancels the consumer's
+work and sends nothing more; a start or stop in progress is finished anyway
+(``carried_out``), and so is a stop that arrived before the close but was
+not handled yet (``after_close``). However the consumer ended, it leaves
+every group it joined and has the layer forget its channel, within
+``RELEASE_SECONDS``.
 """
 
 import asyncio
