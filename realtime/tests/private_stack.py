@@ -2,6 +2,7 @@
 subscriptions or stop Redis itself (the shared Redis is busy with other tests)."""
 
 import json
+import shutil
 import tempfile
 from contextlib import contextmanager
 
@@ -18,10 +19,10 @@ class PrivateRedis(ManagedProcess):
     def __init__(self, port=None):
         self.port = port or free_port()
         self.url = f"redis://{LOOPBACK}:{self.port}/0"
-        directory = tempfile.mkdtemp(prefix="redis-")
+        self.directory = tempfile.mkdtemp(prefix="redis-")
         super().__init__(
             ["redis-server", "--bind", LOOPBACK, "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", directory],
+             "--dir", self.directory],
             ready_check=self.answers_ping,
             name="redis",
         )
@@ -36,6 +37,7 @@ class PrivateRedis(ManagedProcess):
 
     def stop(self, timeout=5.0):
         code = super().stop(timeout)
+        shutil.rmtree(self.directory, ignore_errors=True)
         if self.successor is not None:
             self.successor.stop(timeout)
         return code
