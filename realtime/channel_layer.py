@@ -15,7 +15,9 @@ the integration tests exercise them end to end
 (realtime/tests/test_socket_shutdown.py counts Redis's subscriptions).
 """
 
+import asyncio
 import logging
+import uuid
 from collections import defaultdict
 
 from channels_redis.core import RedisChannelLayer
@@ -47,6 +49,31 @@ class BatchingPubSubChannelLayer(RedisPubSubChannelLayer):
                     pipeline.publish(channel, payload)
                 await pipeline.execute()
 
+    async def group_add(self, group, channel):
+        """Join ``group``, returning once Redis has the subscription.
+
+        channels-redis returns as soon as SUBSCRIBE is written. A feed that
+        then reads the database could miss an event stored just after its
+        read and published before Redis took the SUBSCRIBE: neither the
+        replay nor the live stream would have it, and for a run's last event
+        nothing would come after to show the gap. Redis answers a connection's
+        commands in order, so the answer to a PING sent after the SUBSCRIBE on
+        the same connection means the subscription is in effect.
+        """
+        layer = self._get_layer()
+        await layer.group_add(group, channel)
+        shard = layer._get_shard(layer._get_group_channel_name(group))
+        token = uuid.uuid4().hex
+        answered = asyncio.get_running_loop().create_future()
+        waiting = _pongs_awaited(shard)
+        waiting[token.encode()] = answered
+        try:
+            async with shard._lock:
+                await shard._pubsub.ping(token)
+            await asyncio.wait_for(answered, SUBSCRIBE_CONFIRM_TIMEOUT)
+        finally:
+            waiting.pop(token.encode(), None)
+
     async def forget_channel(self, channel):
         """Drop a channel whose consumer has ended: its queue, any group it is still in, its subscription.
 
@@ -65,6 +92,34 @@ class BatchingPubSubChannelLayer(RedisPubSubChannelLayer):
                     del layer.groups[group_channel]
                     await layer._get_shard(group_channel).unsubscribe(group_channel)
         await layer._get_shard(channel).unsubscribe(channel)
+
+
+# A subscription Redis has not confirmed by then counts as Redis being unavailable.
+SUBSCRIBE_CONFIRM_TIMEOUT = 5
+
+
+def _pongs_awaited(shard):
+    """The futures waiting for PING answers on a shard's pub/sub connection, by token.
+
+    channels-redis's receive loop hands every message, answers to PING
+    included, to the shard's ``_receive_message``, which drops those that
+    name no channel; this wraps it, once per shard, to resolve them instead.
+    """
+    waiting = getattr(shard, "_pongs_awaited", None)
+    if waiting is None:
+        waiting = shard._pongs_awaited = {}
+        deliver = shard._receive_message
+
+        def receive(message):
+            if message is not None and message.get("type") == "pong":
+                answered = waiting.pop(message["data"], None)
+                if answered is not None and not answered.done():
+                    answered.set_result(None)
+                return
+            deliver(message)
+
+        shard._receive_message = receive
+    return waiting
 
 
 # How much longer than its blocking pop the core layer's connections wait for
