@@ -55,11 +55,34 @@ class RedisServer(ManagedProcess):
         except (RedisError, OSError):
             return False
 
+    def client(self) -> Redis:
+        return Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=5, decode_responses=True)
+
+    def channels(self, pattern: str = "asgi*") -> set[str]:
+        """The channel-layer channels someone is subscribed to (``PUBSUB CHANNELS``)."""
+        with self.client() as redis:
+            return set(redis.pubsub_channels(pattern))
+
+    def patterns(self) -> int:
+        """How many pattern subscriptions there are (``PUBSUB NUMPAT``)."""
+        with self.client() as redis:
+            return redis.pubsub_numpat()
+
+    _replacement: RedisServer | None = None
+
+    def restarted(self) -> RedisServer:
+        """Stop this server and start an empty one in its place; stopping this one then stops that one too."""
+        self.stop()
+        self._replacement = self.successor().start()
+        return self._replacement
+
     def stop(self, timeout: float = 5.0) -> int | None:
         try:
             return super().stop(timeout)
         finally:
             self._remove_directory()
+            if self._replacement is not None:
+                self._replacement.stop(timeout)
 
     def kill(self) -> None:
         super().kill()

@@ -15,15 +15,9 @@ from rest_framework.authtoken.models import Token
 from runs.models import AgentExecution
 from testsupport import wait_until
 
-from .private_stack import api_and_worker, open_socket, private_redis, receive_until
+from .private_stack import api_and_worker, open_socket, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def redis(platform_env, transactional_db):
-    with private_redis() as server:
-        yield server
 
 
 @pytest.fixture

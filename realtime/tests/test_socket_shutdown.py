@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 from runs.models import AgentExecution
 from testsupport import wait_until
 
-from .private_stack import api_and_worker, open_socket, private_redis, receive_until
+from .private_stack import api_and_worker, open_socket, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,12 +24,6 @@ SOCKETS = 60
 # Lines daphne logs when a consumer outlives its close (killed after its
 # application_close_timeout), or when a consumer sends on a closing connection.
 SHUTDOWN_FAULTS = ("took too long to shut down", "closed protocol", "Exception inside application")
-
-
-@pytest.fixture
-def redis():
-    with private_redis() as server:
-        yield server
 
 
 @pytest.fixture

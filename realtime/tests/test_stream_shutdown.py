@@ -8,18 +8,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from rest_framework.authtoken.models import Token
 
-from .private_stack import api_and_worker, private_redis
+from .private_stack import api_and_worker
 from .test_socket_shutdown import assert_no_shutdown_faults, wait_for_end, wait_until_released
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 STREAMS = 20
-
-
-@pytest.fixture
-def redis():
-    with private_redis() as server:
-        yield server
 
 
 @pytest.fixture
