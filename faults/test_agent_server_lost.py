@@ -23,28 +23,13 @@ TERMINAL = ["completed", "failed", "stopped"]
 
 
 async def test_runs_end_failed_at_once_when_the_agent_server_is_killed(stack, owner, token, figures):
-    stack.start_worker(concurrency=8)
-    api = stack.start_api()
-    rest = Rest([api.url], token)
-    streaming_agent = await make_agent(owner, STREAMING)
-    short_agent = await make_agent(owner, SHORT)
-    streaming = await start_runs(rest, streaming_agent, 6)
-    await wait_until_streaming(streaming)
-    follower = _follow(api, token, streaming)
-    following = asyncio.create_task(follower.run(timeout=60))
-    await follower.wait_connected()
+    rest, short_agent, streaming, follower, following = await _streaming_runs(stack, owner, token)
 
     fault_at = kill(stack.agent_server)
     bound = READ_TIMEOUT + SLACK
     await wait_until_status(streaming, TERMINAL, timeout=bound)
     await asyncio.to_thread(stack.restart_agent_server)
-    later = await start_runs(rest, short_agent, 3)
-    for execution_id in later:
-        follower.follow(execution_id)
-    follower.seal()
-    await wait_until_status(later, TERMINAL, timeout=15 + SLACK)
-    await following
-    await rest.close()
+    later = await _runs_after_the_fault(rest, short_agent, follower, following)
 
     figures |= await in_db(check_invariants, [follower], fault_at=fault_at)
     found = await rows(streaming + later)
@@ -61,16 +46,7 @@ async def test_runs_end_failed_at_once_when_the_agent_server_is_killed(stack, ow
 
 
 async def test_runs_time_out_when_the_agent_server_hangs(stack, owner, token, figures):
-    stack.start_worker(concurrency=8)
-    api = stack.start_api()
-    rest = Rest([api.url], token)
-    streaming_agent = await make_agent(owner, STREAMING)
-    short_agent = await make_agent(owner, SHORT)
-    streaming = await start_runs(rest, streaming_agent, 6)
-    await wait_until_streaming(streaming)
-    follower = _follow(api, token, streaming)
-    following = asyncio.create_task(follower.run(timeout=60))
-    await follower.wait_connected()
+    rest, short_agent, streaming, follower, following = await _streaming_runs(stack, owner, token)
 
     fault_at = freeze(stack.agent_server)
     try:
@@ -81,13 +57,7 @@ async def test_runs_time_out_when_the_agent_server_hangs(stack, owner, token, fi
         await wait_until_status(streaming + during, TERMINAL, timeout=bound + 5)
     finally:
         thaw(stack.agent_server)
-    later = await start_runs(rest, short_agent, 3)
-    for execution_id in later:
-        follower.follow(execution_id)
-    follower.seal()
-    await wait_until_status(later, TERMINAL, timeout=15 + SLACK)
-    await following
-    await rest.close()
+    later = await _runs_after_the_fault(rest, short_agent, follower, following)
 
     figures |= await in_db(check_invariants, [follower], fault_at=fault_at)
     found = await rows(streaming + during + later)
@@ -102,6 +72,33 @@ async def test_runs_time_out_when_the_agent_server_hangs(stack, owner, token, fi
         "bound_seconds": bound,
     }
     assert seconds <= bound
+
+
+async def _streaming_runs(stack, owner, token):
+    """A worker and an api; 6 runs streaming, followed by one socket client."""
+    stack.start_worker(concurrency=8)
+    api = stack.start_api()
+    rest = Rest([api.url], token)
+    streaming_agent = await make_agent(owner, STREAMING)
+    short_agent = await make_agent(owner, SHORT)
+    streaming = await start_runs(rest, streaming_agent, 6)
+    await wait_until_streaming(streaming)
+    follower = _follow(api, token, streaming)
+    following = asyncio.create_task(follower.run(timeout=60))
+    await follower.wait_connected()
+    return rest, short_agent, streaming, follower, following
+
+
+async def _runs_after_the_fault(rest, short_agent, follower, following):
+    """3 short runs once the agent server is back, followed to their end with the rest."""
+    later = await start_runs(rest, short_agent, 3)
+    for execution_id in later:
+        follower.follow(execution_id)
+    follower.seal()
+    await wait_until_status(later, TERMINAL, timeout=15 + SLACK)
+    await following
+    await rest.close()
+    return later
 
 
 def _follow(api, token, ids):

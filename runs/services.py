@@ -206,14 +206,15 @@ def complete_execution(execution_id, output):
     )
 
 
-def fail_execution(execution_id, message, code):
+def fail_execution(execution_id, message, code, only_if=None):
+    """Fail a running execution; by default only one that this process claimed."""
     return _transition(
         execution_id,
         from_statuses=[Status.RUNNING],
         to_status=Status.FAILED,
         event_type=events.EXECUTION_ERROR,
         content={"message": message, "code": code},
-        only_if=claimed_here(),
+        only_if=claimed_here() if only_if is None else only_if,
         error_message=message,
         error_code=code,
         completed_at=timezone.now(),
@@ -307,17 +308,7 @@ def give_up_execution(execution_id, *, code, message, only_if=None):
         if requeued:
             transaction.on_commit(partial(dispatch, execution_id))
             return requeued
-    return _transition(
-        execution_id,
-        from_statuses=[Status.RUNNING],
-        to_status=Status.FAILED,
-        event_type=events.EXECUTION_ERROR,
-        content={"message": message, "code": code},
-        only_if=only_if,
-        error_message=message,
-        error_code=code,
-        completed_at=now,
-    )
+    return fail_execution(execution_id, message, code, only_if=only_if)
 
 
 # --- Sweeping: what no single process can be trusted to do -----------------------------
