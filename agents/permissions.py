@@ -3,7 +3,7 @@
 Owners may do anything with their own agents, executions and documents.
 Staff see everyone's (the selectors' rule), but changing another user's
 object - editing or deleting an agent, starting or stopping its runs,
-adding or deleting its documents - takes the Django model permission for
+adding or deleting its documents, writing in its threads - takes the Django model permission for
 that change, as in the admin (superusers have them all). Every entry point
 (REST, the sockets) asks ``check_may_change`` before it calls a service.
 """
@@ -16,6 +16,9 @@ START_EXECUTION = "runs.add_agentexecution"
 STOP_EXECUTION = "runs.change_agentexecution"
 ADD_DOCUMENT = "knowledge.add_agentdocument"
 DELETE_DOCUMENT = "knowledge.delete_agentdocument"
+EDIT_THREAD = "threads.change_thread"
+DELETE_THREAD = "threads.delete_thread"
+POST_MESSAGE = "threads.add_message"
 
 
 class PermissionDenied(PlatformError):

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "channels",
     "agents",
     "runs",
+    "threads",
     "knowledge",
     "realtime",
     "mcp_api",
@@ -215,6 +216,10 @@ AGENTS = {
     "PENDING_REDISPATCH_SECONDS": env_float("PENDING_REDISPATCH_SECONDS", 60.0, minimum=0.1),
     # How many times an execution lost before its first agent event is run (1: never again).
     "MAX_ATTEMPTS": env_int("EXECUTION_MAX_ATTEMPTS", 3, minimum=1),
+    # The most of a thread's conversation a run is given, in (estimated)
+    # tokens; the oldest messages are dropped first. The local model's
+    # context is 2048 tokens: this leaves room for the prompt and the answer.
+    "THREAD_HISTORY_TOKENS": env_int("THREAD_HISTORY_TOKENS", 1200, minimum=0),
     # A worker asked to stop lets its runs finish for this long, then gives them up.
     "WORKER_SHUTDOWN_GRACE": env_float("WORKER_SHUTDOWN_GRACE", 25.0, minimum=0.0),
     # Api processes sweep too (reaping, re-dispatching), so a dead lone worker is

@@ -49,7 +49,9 @@ class AgentExecutionAdmin(admin.ModelAdmin):
     readonly_fields = [
         "id",
         "agent",
+        "thread",
         "status",
+        "attempt",
         "input_data",
         "output_data",
         "error_message",

@@ -28,10 +28,11 @@ class ExecutionFilter(django_filters.FilterSet):
     # missing one must both just match nothing (a 400 for one would tell
     # which ids exist).
     agent = django_filters.UUIDFilter(field_name="agent_id")
+    thread = django_filters.UUIDFilter(field_name="thread_id")
 
     class Meta:
         model = AgentExecution
-        fields = ["agent", "status"]
+        fields = ["agent", "thread", "status"]
 
 
 class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):

@@ -10,9 +10,10 @@ instead of editing the transition::
     def advance_room(execution): ...
 
 Receivers register when their app loads (its ``AppConfig.ready``), so every
-process knows them: with none registered, no task is enqueued at all (each
-costs a broker round trip and a worker's time, measured in the benchmark as
-a doubled p99 latency with 500 streams ending).
+process knows them, each with the runs it is for (``when``): a run that no
+receiver wants enqueues no task at all (each costs a broker round trip and a
+worker's time, measured in the benchmark as a doubled p99 latency with 500
+streams ending).
 
 A receiver runs on a worker, outside the transition's transaction. The task
 may run twice (a redelivery), so a receiver must be safe to repeat: claim
@@ -24,22 +25,35 @@ import logging
 
 logger = logging.getLogger(__name__)
 
-_receivers = []
+_receivers = {}  # receiver -> when
 
 
-def on_run_finished(receiver):
-    """Register ``receiver(execution)``; usable as a decorator. Registering twice is a no-op."""
-    if receiver not in _receivers:
-        _receivers.append(receiver)
+def _every_run(execution):
+    return True
+
+
+def on_run_finished(receiver=None, *, when=_every_run):
+    """Register ``receiver(execution)`` for the runs ``when(execution)`` is true of (all by default).
+
+    Usable as a decorator, with or without ``when``. Registering again
+    replaces the first registration. ``when`` sees the execution as the
+    transition left it (no related rows loaded) and must not query.
+    """
+    if receiver is None:
+        return lambda function: on_run_finished(function, when=when)
+    _receivers[receiver] = when
     return receiver
 
 
-def has_receivers():
-    return bool(_receivers)
+def is_wanted(execution):
+    """Whether any receiver is for this finished run: only then is run_finished enqueued."""
+    return any(when(execution) for when in list(_receivers.values()))
 
 
 def run_finished(execution):
-    for receiver in list(_receivers):
+    for receiver, when in list(_receivers.items()):
+        if not when(execution):
+            continue
         try:
             receiver(execution)
         except Exception:

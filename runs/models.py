@@ -17,11 +17,19 @@ class AgentExecution(models.Model):
     Status moves forward: pending -> running -> completed | failed |
     stopped, or pending -> stopped; the one way back is running -> pending
     when a run was lost before its first agent event and is started again
-    (``attempt`` counts the runs, bounded). Every move is made by
-    ``runs.services`` as a conditional UPDATE and recorded as an event.
+    (``attempt`` counts the runs, bounded). A run of a thread that must wait
+    for the thread's active run starts ``queued`` (queued -> pending once
+    the thread is free, or queued -> stopped). Every move is made by
+    ``runs.services`` as a conditional UPDATE (recorded as an event from
+    pending on).
+
+    A thread has at most one active (pending or running) execution: a
+    partial unique index says so, so two api processes starting runs of one
+    thread at once cannot both succeed.
     """
 
     class Status(models.TextChoices):
+        QUEUED = "queued"
         PENDING = "pending"
         RUNNING = "running"
         COMPLETED = "completed"
@@ -29,9 +37,15 @@ class AgentExecution(models.Model):
         STOPPED = "stopped"
 
     TERMINAL_STATUSES = (Status.COMPLETED, Status.FAILED, Status.STOPPED)
+    # The statuses of the one run a thread may have at a time.
+    ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="executions")
+    # The conversation this is a run of; a deleted thread leaves its runs in the audit trail.
+    thread = models.ForeignKey(
+        "threads.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     input_data = models.JSONField(default=dict, blank=True)
     output_data = models.JSONField(null=True, blank=True)
@@ -58,6 +72,14 @@ class AgentExecution(models.Model):
             models.Index(fields=["agent", "-created_at"]),
             models.Index(fields=["status", "lease_expires_at"], name="execution_lease_idx"),
             models.Index(fields=["status", "created_at"], name="execution_status_created_idx"),
+            models.Index(fields=["thread", "created_at"], name="execution_thread_created_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["thread"],
+                condition=models.Q(status__in=["pending", "running"]),
+                name="execution_one_active_per_thread",
+            )
         ]
         db_table = "agents_agentexecution"
 

@@ -20,6 +20,7 @@ class ExecutionSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "agent",
+            "thread",
             "status",
             "input_data",
             "output_data",

@@ -20,13 +20,14 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from config.throttling import check_start_quota
 from contract.errors import PlatformError
 from realtime.publish import publish, wake_workers_to_stop
+from threads.replies import record_reply
 
 from . import event_store, events, hooks
 from .models import AgentEvent, AgentExecution
@@ -78,14 +79,105 @@ def start_execution(agent, input_data):
     while the broker is down: the row is committed, and the sweep sends its
     task once the broker is back.
     """
+    check_may_start(agent)
+    with transaction.atomic():
+        return _create_pending(agent=agent, input_data=input_data)
+
+
+def check_may_start(agent):
     if not agent.is_active:
         raise AgentInactive()
     check_start_quota(agent.owner_id)
-    with transaction.atomic():
-        execution = AgentExecution.objects.create(agent=agent, input_data=input_data, dispatched_at=timezone.now())
-        transaction.on_commit(partial(dispatch, execution.id))
-        transaction.on_commit(partial(_broadcast_status, execution))
+
+
+class ThreadBusy(PlatformError):
+    code = "thread_busy"
+    status = 409
+
+    def __init__(self):
+        super().__init__(
+            "This thread is already running: wait for its run to end, or send the message with "
+            "multitask_strategy enqueue, interrupt or rollback."
+        )
+
+
+def start_thread_run(thread, input_data, *, may_wait):
+    """Create a run of ``thread`` (called in the transaction that stores its message).
+
+    Pending when the thread has no active run and none queued; otherwise
+    queued behind them when ``may_wait``, or refused with ``ThreadBusy``. The
+    partial unique index on active runs decides, not a read before the
+    insert: of two processes starting a run of an idle thread at once, one
+    gets the index's refusal.
+    """
+    check_may_start(thread.agent)
+    fields = {"agent": thread.agent, "thread": thread, "input_data": input_data}
+    if not AgentExecution.objects.filter(thread=thread, status=Status.QUEUED).exists():
+        try:
+            with transaction.atomic():
+                return _create_pending(**fields)
+        except IntegrityError:
+            pass  # another run of the thread is active
+    if not may_wait:
+        raise ThreadBusy()
+    return AgentExecution.objects.create(status=Status.QUEUED, **fields)
+
+
+def _create_pending(**fields):
+    execution = AgentExecution.objects.create(dispatched_at=timezone.now(), **fields)
+    transaction.on_commit(partial(dispatch, execution.id))
+    transaction.on_commit(partial(_broadcast_status, execution))
     return execution
+
+
+def start_next_in_thread(thread_id):
+    """Start the oldest queued run of a thread whose runs have all ended; returns it, or None.
+
+    Called when a run of the thread finishes (``run_finished``) and by the
+    sweep, so a lost hook delays the queue by one sweep at most. Safe to call
+    any number of times from any process: the move is conditional, and the
+    unique index refuses a second active run.
+    """
+    queued = (
+        AgentExecution.objects.filter(thread_id=thread_id, status=Status.QUEUED)
+        .order_by("created_at")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if queued is None:
+        return None
+    try:
+        with transaction.atomic():
+            moved = AgentExecution.objects.filter(id=queued, status=Status.QUEUED).update(
+                status=Status.PENDING, dispatched_at=timezone.now()
+            )
+            if not moved:
+                return None
+            execution = AgentExecution.objects.get(id=queued)
+            transaction.on_commit(partial(dispatch, execution.id))
+            transaction.on_commit(partial(_broadcast_status, execution))
+    except IntegrityError:
+        return None  # a run of the thread is still active: it starts this one when it ends
+    return execution
+
+
+def discard_execution(execution_id):
+    """Delete an unfinished execution and its events (a rolled-back run of a thread).
+
+    A worker running it finds the row gone at its next write and ends the
+    run (closing the agent server's stream); it is woken to do so at once.
+    """
+    with transaction.atomic():
+        # Locked first: a worker stores events only under this lock, so none
+        # can come in after the delete has collected the run's events.
+        status = (
+            AgentExecution.objects.select_for_update().filter(id=execution_id).values_list("status", flat=True).first()
+        )
+        if status is None:
+            return
+        AgentExecution.objects.filter(id=execution_id).delete()
+        if status == Status.RUNNING:
+            transaction.on_commit(partial(wake_workers_to_stop, execution_id))
 
 
 def dispatch(execution_id):
@@ -194,7 +286,9 @@ def renew_leases(execution_ids):
 
 
 def complete_execution(execution_id, output):
-    return _transition(
+    """Complete a running execution; a run of a thread stores its reply in the same transaction."""
+    complete = partial(
+        _transition,
         execution_id,
         from_statuses=[Status.RUNNING],
         to_status=Status.COMPLETED,
@@ -204,6 +298,17 @@ def complete_execution(execution_id, output):
         output_data=output,
         completed_at=timezone.now(),
     )
+    try:
+        with transaction.atomic():
+            execution = complete()
+            if execution is not None and execution.thread_id:
+                # Whoever sees the run completed finds its answer in the conversation.
+                record_reply(execution)
+    except IntegrityError:
+        # The thread was deleted while the reply was stored (its foreign key
+        # is checked at commit): the run completes all the same, thread-less now.
+        execution = complete()
+    return execution
 
 
 def fail_execution(execution_id, message, code, only_if=None):
@@ -224,7 +329,7 @@ def fail_execution(execution_id, message, code, only_if=None):
 def stop_execution(execution):
     """Ask for an execution to stop; safe to call any number of times, from any process.
 
-    A pending execution is stopped at once. A running one is marked, and its
+    A pending (or queued) execution is stopped at once. A running one is marked, and its
     worker is woken through Redis (it also checks the mark on every
     heartbeat); the worker then closes the agent server's stream and writes
     ``execution_stopped``. A terminal execution is left as it is.
@@ -232,7 +337,7 @@ def stop_execution(execution):
     now = timezone.now()
     stopped = _transition(
         execution.id,
-        from_statuses=[Status.PENDING],
+        from_statuses=[Status.PENDING, Status.QUEUED],
         to_status=Status.STOPPED,
         event_type=events.EXECUTION_STOPPED,
         content={"message": "Stopped before it started."},
@@ -321,7 +426,7 @@ def sweep_executions():
     and beat schedules it as a task, so neither a dead lone worker nor a
     lost task message waits for one particular process.
     """
-    return {"reaped": reap_executions(), "redispatched": redispatch_pending()}
+    return {"reaped": reap_executions(), "redispatched": redispatch_pending(), "dequeued": start_stalled_threads()}
 
 
 def reap_executions():
@@ -380,6 +485,18 @@ def redispatch_pending(limit=500):
     return sent
 
 
+def start_stalled_threads(limit=500):
+    """Start the next queued run of each thread with none active (its run_finished may have been lost)."""
+    active = AgentExecution.objects.filter(thread_id=OuterRef("thread_id"), status__in=AgentExecution.ACTIVE_STATUSES)
+    stalled = (
+        AgentExecution.objects.filter(status=Status.QUEUED)
+        .filter(~Exists(active))
+        .values_list("thread_id", flat=True)
+        .distinct()[:limit]
+    )
+    return sum(start_next_in_thread(thread_id) is not None for thread_id in list(stalled))
+
+
 # --- The one place status changes ----------------------------------------------------------
 
 
@@ -406,7 +523,7 @@ def _transition(execution_id, *, from_statuses, to_status, event_type, content, 
             timestamp=timezone.now(),
         )
         transaction.on_commit(partial(_broadcast_event, execution, event))
-        if execution.is_terminal and hooks.has_receivers():
+        if execution.is_terminal and hooks.is_wanted(execution):
             # The one place every end of a run passes: features hook in there (runs.hooks).
             transaction.on_commit(partial(_enqueue_run_finished, str(execution.id)))
     return execution

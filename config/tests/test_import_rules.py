@@ -58,7 +58,8 @@ FORBIDDEN = {
     "api": ("runs.worker", "mcp_server", *ENGINES),
     "worker": ("mcp_server", "realtime.consumers", "realtime.sse", *MCP_SDK, *ENGINES),
     "agent server": (
-        "django", "rest_framework", "channels", "agents", "runs", "realtime", "knowledge", "mcp_api", "config", "mcp",
+        "django", "rest_framework", "channels", "agents", "runs", "threads", "realtime", "knowledge", "mcp_api", "config",
+        "mcp",
     ),
 }
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def enqueued(monkeypatch):
     """The execution ids run_finished was enqueued for so far (by the broker's edge, ``delay``),
     with a receiver registered."""
-    monkeypatch.setattr(hooks, "_receivers", [lambda execution: None])
+    monkeypatch.setattr(hooks, "_receivers", {lambda execution: None: hooks._every_run})
     ids = []
     monkeypatch.setattr(tasks.run_finished, "delay", lambda execution_id: ids.append(execution_id))
 
@@ -74,8 +74,10 @@ def test_it_is_enqueued_only_once_the_transaction_commits(agent, enqueued, djang
     assert enqueued() == [str(execution.id)]
 
 
-def test_nothing_is_enqueued_while_no_feature_listens(agent, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(hooks, "_receivers", [])
+@pytest.mark.parametrize("receivers", [{}, {print: lambda execution: execution.thread_id is not None}],
+                         ids=["no receiver", "a receiver for runs of threads"])
+def test_nothing_is_enqueued_while_no_feature_listens(agent, monkeypatch, receivers, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(hooks, "_receivers", receivers)
     sent = []
     monkeypatch.setattr(tasks.run_finished, "delay", sent.append)
     execution = running(agent)
@@ -87,7 +89,7 @@ def test_nothing_is_enqueued_while_no_feature_listens(agent, monkeypatch, django
 
 
 def test_the_task_calls_every_receiver_once_even_when_one_fails(agent, monkeypatch):
-    monkeypatch.setattr(hooks, "_receivers", [])
+    monkeypatch.setattr(hooks, "_receivers", {})
     seen = []
 
     @hooks.on_run_finished
@@ -104,3 +106,16 @@ def test_the_task_calls_every_receiver_once_even_when_one_fails(agent, monkeypat
     tasks.run_finished(str(execution.id))
 
     assert seen == [(execution.id, "completed")]
+
+
+def test_a_receiver_is_called_only_for_the_runs_it_is_for(agent, monkeypatch):
+    monkeypatch.setattr(hooks, "_receivers", {})
+    seen = []
+    hooks.on_run_finished(seen.append, when=lambda execution: execution.input_data.get("mine"))
+
+    for input_data in ({"mine": True}, {}):
+        execution = services.claim_execution(AgentExecution.objects.create(agent=agent, input_data=input_data).id)
+        services.complete_execution(execution.id, {})
+        tasks.run_finished(str(execution.id))
+
+    assert [execution.input_data for execution in seen] == [{"mine": True}]

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from contract.events import ERROR, RESULT
 from runs.events import MalformedEvent, PendingEvent, check_agent_event
+from threads.selectors import history_for
 
 from .client import AgentServerError, open_run_stream
 from .outcomes import Completed, Failed
@@ -15,12 +16,19 @@ logger = logging.getLogger(__name__)
 
 
 def execution_request(execution):
-    """The body of the agent server's /execute call (built before the loop: it must not touch the ORM)."""
+    """The body of the agent server's /execute call (built before the loop: it must not touch the ORM).
+
+    A run of a thread gets the conversation so far as ``input_data.messages``,
+    which every LLM runtime takes as the history before the new message.
+    """
     agent = execution.agent
+    input_data = execution.input_data
+    if execution.thread_id:
+        input_data = {**input_data, "messages": history_for(execution)}
     return {
         "execution_id": str(execution.id),
         "agent": {"id": str(agent.id), "name": agent.name, "runtime": agent.runtime, "config": agent.config},
-        "input_data": execution.input_data,
+        "input_data": input_data,
     }
 
 

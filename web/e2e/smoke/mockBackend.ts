@@ -232,6 +232,7 @@ export class MockBackend {
     const execution: Execution = {
       id: this.id('e'),
       agent: agent.id as string,
+      thread: null,
       status: 'pending',
       input_data: input,
       output_data: null,

@@ -257,6 +257,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/threads/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["threads_list"];
+        put?: never;
+        post: operations["threads_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/threads/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["threads_retrieve"];
+        put?: never;
+        post?: never;
+        delete: operations["threads_destroy"];
+        options?: never;
+        head?: never;
+        patch: operations["threads_partial_update"];
+        trace?: never;
+    };
+    "/api/threads/{thread_id}/messages/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description ``/api/threads/{thread_id}/messages/``: the conversation, and the next message. */
+        get: operations["threads_messages_list"];
+        put?: never;
+        /** @description ``/api/threads/{thread_id}/messages/``: the conversation, and the next message. */
+        post: operations["threads_messages_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -389,6 +439,9 @@ export interface components {
             readonly id: string;
             /** Format: uuid */
             readonly agent: string;
+            /** Format: uuid */
+            readonly thread: string | null;
+            /** @default pending */
             readonly status: components["schemas"]["ExecutionStatusEnum"];
             readonly input_data: unknown;
             readonly output_data: unknown;
@@ -408,14 +461,15 @@ export interface components {
             input_data?: unknown;
         };
         /**
-         * @description * `pending` - Pending
+         * @description * `queued` - Queued
+         *     * `pending` - Pending
          *     * `running` - Running
          *     * `completed` - Completed
          *     * `failed` - Failed
          *     * `stopped` - Stopped
          * @enum {string}
          */
-        ExecutionStatusEnum: "pending" | "running" | "completed" | "failed" | "stopped";
+        ExecutionStatusEnum: "queued" | "pending" | "running" | "completed" | "failed" | "stopped";
         /** @description Field errors: each offending field (or non_field_errors) with its messages. */
         FieldErrors: {
             [key: string]: string[];
@@ -431,6 +485,42 @@ export interface components {
             username: string;
             password: string;
         };
+        Message: {
+            readonly id: number;
+            /** Format: uuid */
+            readonly thread: string;
+            /** Format: uuid */
+            readonly execution: string | null;
+            readonly turn: number;
+            readonly role: components["schemas"]["RoleEnum"];
+            readonly content: string;
+            /** @description A tool message's call {tool, arguments, result}; an answer's other result fields (citations, model...). */
+            readonly data: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        MessageCreateRequest: {
+            content: string;
+            /**
+             * @description What to do while the thread's earlier runs are unfinished; the thread's own strategy by default.
+             *
+             *     * `reject` - Reject
+             *     * `enqueue` - Enqueue
+             *     * `interrupt` - Interrupt
+             *     * `rollback` - Rollback
+             */
+            multitask_strategy?: components["schemas"]["MultitaskStrategyEnum"];
+        };
+        /**
+         * @description * `reject` - Reject
+         *     * `enqueue` - Enqueue
+         *     * `interrupt` - Interrupt
+         *     * `rollback` - Rollback
+         * @enum {string}
+         */
+        MultitaskStrategyEnum: "reject" | "enqueue" | "interrupt" | "rollback";
         PaginatedAgentList: {
             /** @example 123 */
             count: number;
@@ -476,6 +566,36 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Execution"][];
         };
+        PaginatedMessageList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Message"][];
+        };
+        PaginatedThreadList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Thread"][];
+        };
         PatchedAgentRequest: {
             name?: string;
             description?: string;
@@ -485,6 +605,26 @@ export interface components {
             /** @description Runtime configuration. */
             config?: unknown;
         };
+        PatchedThreadRequest: {
+            /** Format: uuid */
+            agent?: string;
+            title?: string;
+            metadata?: {
+                [key: string]: unknown;
+            };
+            multitask_strategy?: components["schemas"]["MultitaskStrategyEnum"];
+        };
+        PostedMessage: {
+            message: components["schemas"]["Message"];
+            execution: components["schemas"]["Execution"];
+        };
+        /**
+         * @description * `user` - User
+         *     * `assistant` - Assistant
+         *     * `tool` - Tool
+         * @enum {string}
+         */
+        RoleEnum: "user" | "assistant" | "tool";
         Runtime: {
             name: string;
             description: string;
@@ -501,6 +641,39 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        Thread: {
+            /** Format: uuid */
+            readonly id: string;
+            /** Format: uuid */
+            agent: string;
+            title?: string;
+            metadata?: {
+                [key: string]: unknown;
+            };
+            readonly status: components["schemas"]["ThreadStatusEnum"];
+            multitask_strategy?: components["schemas"]["MultitaskStrategyEnum"];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        ThreadRequest: {
+            /** Format: uuid */
+            agent: string;
+            title?: string;
+            metadata?: {
+                [key: string]: unknown;
+            };
+            multitask_strategy?: components["schemas"]["MultitaskStrategyEnum"];
+        };
+        /**
+         * @description * `idle` - Idle
+         *     * `busy` - Busy
+         *     * `interrupted` - Interrupted
+         *     * `error` - Error
+         * @enum {string}
+         */
+        ThreadStatusEnum: "idle" | "busy" | "interrupted" | "error";
         Token: {
             readonly token: string;
             /**
@@ -1361,13 +1534,15 @@ export interface operations {
                 /** @description Number of results to return per page. */
                 page_size?: number;
                 /**
-                 * @description * `pending` - Pending
+                 * @description * `queued` - Queued
+                 *     * `pending` - Pending
                  *     * `running` - Running
                  *     * `completed` - Completed
                  *     * `failed` - Failed
                  *     * `stopped` - Stopped
                  */
-                status?: "completed" | "failed" | "pending" | "running" | "stopped";
+                status?: "completed" | "failed" | "pending" | "queued" | "running" | "stopped";
+                thread?: string;
             };
             header?: never;
             path?: never;
@@ -1637,6 +1812,399 @@ export interface operations {
             };
             /** @description Missing or invalid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threads_list: {
+        parameters: {
+            query?: {
+                agent?: string;
+                /** @description A JSON object: threads whose metadata holds each key with its value. */
+                metadata?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /**
+                 * @description * `idle` - Idle
+                 *     * `busy` - Busy
+                 *     * `interrupted` - Interrupted
+                 *     * `error` - Error
+                 */
+                status?: "busy" | "error" | "idle" | "interrupted";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedThreadList"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threads_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThreadRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Thread"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than its limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threads_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID string identifying this thread. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Thread"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threads_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID string identifying this thread. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threads_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID string identifying this thread. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedThreadRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Thread"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than its limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threads_messages_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                thread_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMessageList"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threads_messages_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                thread_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostedMessage"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The thread is busy (multitask_strategy reject), or its agent is inactive. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description The request body is larger than its limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past a rate limit; Retry-After says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

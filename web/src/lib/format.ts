@@ -2,6 +2,7 @@
 import type { ExecutionStatus } from '@/api/types'
 
 export const STATUS_LABELS: Record<ExecutionStatus, string> = {
+  queued: 'Queued',
   pending: 'Pending',
   running: 'Running',
   completed: 'Completed',

@@ -30,7 +30,14 @@ export interface History {
   hasPrevious: boolean
 }
 
-const STATUS_RANK: Record<ExecutionStatus, number> = { pending: 0, running: 1, completed: 2, failed: 2, stopped: 2 }
+const STATUS_RANK: Record<ExecutionStatus, number> = {
+  queued: 0,
+  pending: 1,
+  running: 2,
+  completed: 3,
+  failed: 3,
+  stopped: 3,
+}
 
 /** The further along of two statuses of one run; events can be ahead of a REST snapshot and vice versa. */
 export function furtherStatus(a: ExecutionStatus | null | undefined, b: ExecutionStatus | null | undefined) {

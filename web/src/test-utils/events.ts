@@ -93,6 +93,7 @@ export function execution(overrides: Partial<Execution> = {}): Execution {
   return {
     id: EXEC_ID,
     agent: AGENT_ID,
+    thread: null,
     status: 'running',
     input_data: {},
     output_data: null,

@@ -1,0 +1,68 @@
+"""Conversations: posting a message (which starts a run, as the thread's strategy says), deleting a thread.
+
+A message and the run it starts are one transaction: refused (the thread
+is busy, the agent inactive, the start rate passed), neither is stored. The
+thread's row is locked while a message is posted, so the messages of one
+thread get their turns, and their runs their places in the queue, in the
+order they came in, whichever api process took them. It is locked
+``FOR NO KEY UPDATE``: a run's worker storing its answer only takes the key
+share lock that a message's foreign key needs, so the two never wait on
+each other in opposite orders.
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from runs import services as runs_services
+from runs.models import AgentExecution
+
+from .models import Message, MultitaskStrategy, Thread
+
+UNFINISHED = (AgentExecution.Status.QUEUED, *AgentExecution.ACTIVE_STATUSES)
+
+
+def post_message(thread, content, *, multitask_strategy=None):
+    """Append the user's message and start the run that answers it; returns (message, execution).
+
+    ``multitask_strategy`` (else the thread's) says what happens while
+    earlier runs are unfinished: ``reject`` refuses with ``ThreadBusy``
+    (409); ``enqueue`` queues the run behind them; ``interrupt`` stops them
+    (kept, as stopped) and ``rollback`` stops and deletes them with their
+    messages, and the new run starts as soon as they have ended.
+    """
+    strategy = multitask_strategy or thread.multitask_strategy
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update(no_key=True).select_related("agent").get(id=thread.id)
+        unfinished = list(AgentExecution.objects.filter(thread=locked, status__in=UNFINISHED))
+        if strategy == MultitaskStrategy.INTERRUPT:
+            for execution in unfinished:
+                runs_services.stop_execution(execution)
+        elif strategy == MultitaskStrategy.ROLLBACK:
+            Message.objects.filter(execution__in=unfinished).delete()
+            for execution in unfinished:
+                runs_services.discard_execution(execution.id)
+        execution = runs_services.start_thread_run(
+            locked, {"message": content}, may_wait=strategy != MultitaskStrategy.REJECT
+        )
+        Thread.objects.filter(id=locked.id).update(last_turn=F("last_turn") + 1, updated_at=timezone.now())
+        locked.refresh_from_db(fields=["last_turn", "updated_at"])
+        message = Message.objects.create(
+            thread=locked, execution=execution, turn=locked.last_turn, role=Message.Role.USER, content=content
+        )
+    return message, execution
+
+
+def delete_thread(thread):
+    """Stop the thread's unfinished runs and delete it with its messages; its runs stay in the audit trail."""
+    with transaction.atomic():
+        # Locked for update (not only "no key"): no message is posted while the delete collects its rows.
+        Thread.objects.select_for_update().filter(id=thread.id).first()
+        for execution in AgentExecution.objects.filter(thread=thread, status__in=UNFINISHED):
+            runs_services.stop_execution(execution)
+        thread.delete()
+
+
+def continue_thread(execution):
+    """run_finished receiver: a run of the thread ended, so its next queued run may start."""
+    runs_services.start_next_in_thread(execution.thread_id)
