@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.fields import InvalidJSONInput
-from rest_framework import parsers
+from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
 
 # The nesting rule is shared with the agent server (contract/limits.py).
@@ -41,6 +41,16 @@ def json_value_error(value, max_bytes):
     if size > max_bytes:
         return f"Must be at most {size_text(max_bytes)} as JSON (got {size_text(size)})."
     return None
+
+
+def check_json_object(value, max_bytes):
+    """A serializer field's check of a JSON object within the limits; returns it, or raises DRF's ValidationError."""
+    if not isinstance(value, dict):
+        raise serializers.ValidationError("Must be a JSON object.")
+    problem = json_value_error(value, max_bytes)
+    if problem:
+        raise serializers.ValidationError(problem)
+    return value
 
 
 def quoted(value):

@@ -4,7 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.limits import MAX_INPUT_BYTES, MAX_SEQ, json_value_error
+from config.limits import MAX_INPUT_BYTES, MAX_SEQ, check_json_object
 from contract.events import AGENT_EVENT, AGENT_EVENT_FIELDS, EXECUTION_REQUEUED, EXECUTION_STARTED, TERMINAL_TYPES
 
 from .models import AgentExecution
@@ -39,12 +39,7 @@ class ExecutionCreateSerializer(serializers.Serializer):
     input_data = serializers.JSONField(required=False, default=dict)
 
     def validate_input_data(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Must be a JSON object.")
-        problem = json_value_error(value, MAX_INPUT_BYTES)
-        if problem:
-            raise serializers.ValidationError(problem)
-        return value
+        return check_json_object(value, MAX_INPUT_BYTES)
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)

@@ -3,21 +3,12 @@
 from rest_framework import serializers
 
 from agents.selectors import agents_visible_to
-from config.limits import MAX_CONFIG_BYTES, json_value_error
+from config.limits import MAX_CONFIG_BYTES, check_json_object
 from runs.serializers import AnyObjectField, ExecutionSerializer
 
 from .models import Message, MultitaskStrategy, Thread
 
 MAX_MESSAGE_CHARS = 100_000
-
-
-def check_json_object(value, max_bytes):
-    if not isinstance(value, dict):
-        raise serializers.ValidationError("Must be a JSON object.")
-    problem = json_value_error(value, max_bytes)
-    if problem:
-        raise serializers.ValidationError(problem)
-    return value
 
 
 class ThreadSerializer(serializers.ModelSerializer):
