@@ -125,9 +125,13 @@ def start_thread_run(thread, input_data, *, may_wait):
 
 def _create_pending(**fields):
     execution = AgentExecution.objects.create(dispatched_at=timezone.now(), **fields)
+    _dispatch_on_commit(execution)
+    return execution
+
+
+def _dispatch_on_commit(execution):
     transaction.on_commit(partial(dispatch, execution.id))
     transaction.on_commit(partial(_broadcast_status, execution))
-    return execution
 
 
 def start_next_in_thread(thread_id):
@@ -154,8 +158,7 @@ def start_next_in_thread(thread_id):
             if not moved:
                 return None
             execution = AgentExecution.objects.get(id=queued)
-            transaction.on_commit(partial(dispatch, execution.id))
-            transaction.on_commit(partial(_broadcast_status, execution))
+            _dispatch_on_commit(execution)
     except IntegrityError:
         return None  # a run of the thread is still active: it starts this one when it ends
     return execution
