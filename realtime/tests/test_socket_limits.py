@@ -115,8 +115,12 @@ async def test_replays_on_one_connection_are_bounded(owner, agent, monkeypatch):
         if message["type"] == "error":
             assert message["code"] == "rate_limited"
             refused += 1
-        else:
+        elif "seq" in message:
             replayed += 1
+        else:
+            # The claim's status broadcast may reach the group only after the
+            # socket joined it, on a busy machine; it is no replay.
+            assert message["type"] == "execution_status", message
 
     # Whole replays until the allowance is overdrawn (3 of 5,001 messages each), then refusals.
     assert replayed == 3 * 5001

@@ -46,6 +46,12 @@ async def start_run(api, token, agent, **config):
     return created["execution"]["id"]
 
 
+async def stop_run(api, token, execution_id):
+    driver = await open_socket(api, "/ws/", token)
+    await driver.send(json.dumps({"action": "stop_agent", "execution_id": execution_id}))
+    await driver.close()
+
+
 async def subscribed_sockets(api, token, agent, execution_id, count):
     """``count`` sockets (agent and user sockets, alternately) each seeing a live event of the run."""
 
@@ -96,7 +102,8 @@ def token(owner):
 async def test_sockets_closed_mid_stream_release_their_channels_and_groups(stack, redis, token, agent):
     # The worker's Celery listens on patterns of its own; the sockets must add none.
     patterns = redis.patterns()
-    execution_id = await start_run(stack, token, agent, steps=1, tokens=4000, delay_ms=3)
+    # Long enough (40 s) to be streaming still on a busy machine; stopped once checked.
+    execution_id = await start_run(stack, token, agent, steps=1, tokens=4000, delay_ms=10)
     sockets = await subscribed_sockets(stack, token, agent, execution_id, SOCKETS)
     assert group_channels(execution_id) <= redis.channels()
 
@@ -110,6 +117,7 @@ async def test_sockets_closed_mid_stream_release_their_channels_and_groups(stack
     released_after = time.monotonic() - closed_at
     status = await sync_to_async(lambda: AgentExecution.objects.get(id=execution_id).status)()
     assert status == "running", "the run ended before the check"
+    await stop_run(stack, token, execution_id)
     await sync_to_async(wait_for_end)(execution_id)
     await asyncio.gather(*closing)
     assert redis.channels() == set() and redis.patterns() == patterns
