@@ -33,6 +33,23 @@ export type ExecutionPage = Schemas['PaginatedExecutionList']
 export type KnowledgeDocument = Schemas['Document']
 
 /**
+ * A run's question for a person (ask_human) or a tool call waiting for
+ * approval (confirm_tool); `status` is open while the run waits for it.
+ */
+export type Interrupt = Schemas['Interrupt']
+export type InterruptPage = Schemas['PaginatedInterruptList']
+
+/** A conversation with one agent; its status is read from its runs. */
+export type Thread = Schemas['Thread']
+export type ThreadInput = Schemas['ThreadRequest']
+export type ThreadStatus = Schemas['ThreadStatusEnum']
+export type ThreadPage = Schemas['PaginatedThreadList']
+/** One message of a thread: the user's, the assistant's, or a tool call's. */
+export type ThreadMessage = Schemas['Message']
+/** The answer to a posted message: it, and the run that answers it (or the waiting run it answered). */
+export type PostedMessage = Schemas['PostedMessage']
+
+/**
  * A runtime of the catalog (GET /api/runtimes/): its config_schema and
  * input_schema (JSON Schemas of an agent's config and of an execution's
  * input_data) and an input_example it runs with.
@@ -40,9 +57,15 @@ export type KnowledgeDocument = Schemas['Document']
 export type Runtime = Schemas['Runtime']
 
 const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'stopped']
+/** A run under way: it can be stopped, and its duration grows (waiting for a person included). */
+const ACTIVE_STATUSES: readonly ExecutionStatus[] = ['pending', 'running', 'waiting_input']
 
 export function isTerminal(status: ExecutionStatus | null | undefined): boolean {
   return status != null && TERMINAL_STATUSES.includes(status)
+}
+
+export function isActive(status: ExecutionStatus | null | undefined): boolean {
+  return status != null && ACTIVE_STATUSES.includes(status)
 }
 
 /** A JSON object from a field the schema leaves untyped (input_data, config), or null. */

@@ -1,7 +1,7 @@
 import { render, screen } from '@testing-library/vue'
 import { describe, expect, it } from 'vitest'
 import { applyEvent, createLiveLog } from '@/lib/liveLog'
-import { ev } from '@/test-utils/events'
+import { ev, TOOL_CONFIRMATION } from '@/test-utils/events'
 import LiveLog from './LiveLog.vue'
 
 function logOf(...events: ReturnType<typeof ev.started>[]) {
@@ -73,5 +73,18 @@ describe('LiveLog', () => {
     const log = logOf(ev.started(1), ev.error(2, 'lease expired', 'worker_lost'))
     render(LiveLog, { props: { log, status: 'failed' } })
     expect(screen.getByRole('alert')).toHaveTextContent('The worker running this execution stopped responding')
+  })
+
+  it('shows what the run waits for, and its resume, as entries', () => {
+    const log = logOf(ev.started(1), ev.interrupted(2))
+    const { unmount } = render(LiveLog, { props: { log, status: log.status } })
+    expect(screen.getByRole('progressbar', { name: 'Waiting for input' })).toBeInTheDocument()
+    expect(screen.getByText(/Asked: Which colour\?/)).toHaveTextContent('Asked: Which colour? (red, blue)')
+    unmount()
+
+    const confirmed = logOf(ev.started(1), ev.interrupted(2, TOOL_CONFIRMATION), ev.resumed(3))
+    render(LiveLog, { props: { log: confirmed, status: confirmed.status } })
+    expect(screen.getByText('Waiting for approval: send_email')).toBeInTheDocument()
+    expect(screen.getByText('Answered; resumed.')).toBeInTheDocument()
   })
 })

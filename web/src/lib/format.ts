@@ -1,19 +1,28 @@
 /** Plain-words formatting shared by the pages. */
-import type { ExecutionStatus } from '@/api/types'
+import { isActive, type ExecutionStatus, type ThreadStatus } from '@/api/types'
 
 export const STATUS_LABELS: Record<ExecutionStatus, string> = {
   queued: 'Queued',
   pending: 'Pending',
   running: 'Running',
+  waiting_input: 'Waiting for input',
   completed: 'Completed',
   failed: 'Failed',
   stopped: 'Stopped',
+}
+
+export const THREAD_STATUS_LABELS: Record<ThreadStatus, string> = {
+  idle: 'Idle',
+  busy: 'Busy',
+  interrupted: 'Waiting for input',
+  error: 'Error',
 }
 
 const ERROR_CODES: Record<string, string> = {
   worker_lost: 'The worker running this execution stopped responding, so it was marked failed.',
   timeout: 'The execution took too long and was ended.',
   agent_server_unavailable: 'The agent server could not be reached.',
+  interrupt_expired: 'No one answered the question in time, so the execution was ended.',
 }
 
 /** An execution_error in words: the known meaning of its code, else the server's message. */
@@ -44,7 +53,7 @@ export function executionDuration(
   const started = Date.parse(execution.started_at)
   let end: number
   if (execution.completed_at) end = Date.parse(execution.completed_at)
-  else if (execution.status === 'pending' || execution.status === 'running') end = now
+  else if (isActive(execution.status)) end = now
   else return '-'
   return formatDuration(Math.max(0, end - started))
 }

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { at, ev } from '@/test-utils/events'
+import { at, ev, INTERRUPT_ID, QUESTION, TOOL_CONFIRMATION } from '@/test-utils/events'
 import { applyEvent, createLiveLog, hasGap } from './liveLog'
 
 describe('live log reducer', () => {
@@ -151,5 +151,40 @@ describe('live log reducer', () => {
     applyEvent(failed, ev.started(1))
     applyEvent(failed, ev.error(2, 'The model is down', 'llm_error'))
     expect(failed.error).toEqual({ message: 'The model is down', code: 'llm_error' })
+  })
+
+  it('waits for a person from an interrupt until the run is resumed, and lists both', () => {
+    const log = createLiveLog('e')
+    applyEvent(log, ev.started(1))
+    applyEvent(log, ev.token(2, 'So '))
+    applyEvent(log, ev.interrupted(3))
+    expect(log).toMatchObject({ status: 'waiting_input', interrupt: QUESTION })
+    expect(log.entries.at(-1)).toEqual({ kind: 'interrupted', seq: 3, timestamp: at(30), interrupt: QUESTION })
+    applyEvent(log, ev.resumed(4))
+    expect(log).toMatchObject({ status: 'running', interrupt: null })
+    expect(log.entries.at(-1)).toEqual({ kind: 'resumed', seq: 4, timestamp: at(40), interruptId: INTERRUPT_ID })
+    applyEvent(log, ev.token(5, 'red'))
+    applyEvent(log, ev.completed(6, { text: 'So red', answer: 'red' }))
+    expect(log).toMatchObject({ status: 'completed', text: 'So red', lastSeq: 6 })
+  })
+
+  it('forgets what the run waited for once it ends unanswered', () => {
+    const log = createLiveLog('e')
+    applyEvent(log, ev.started(1))
+    applyEvent(log, ev.interrupted(2, TOOL_CONFIRMATION))
+    expect(log.interrupt).toEqual(TOOL_CONFIRMATION)
+    applyEvent(log, ev.stopped(3))
+    expect(log).toMatchObject({ status: 'stopped', interrupt: null })
+  })
+
+  it('waits again, answered, when a resumed run is lost before its first agent event', () => {
+    const log = createLiveLog('e')
+    applyEvent(log, ev.started(1))
+    applyEvent(log, ev.interrupted(2))
+    applyEvent(log, ev.resumed(3))
+    applyEvent(log, ev.requeued(4, 2))
+    expect(log).toMatchObject({ status: 'waiting_input', attempt: 2, interrupt: null })
+    applyEvent(log, ev.resumed(5))
+    expect(log.status).toBe('running')
   })
 })

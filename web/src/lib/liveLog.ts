@@ -11,7 +11,7 @@
  * The result: every event applied exactly once, in order.
  */
 import type { ExecutionStatus, IsoDateTime, JsonObject, JsonValue, Uuid } from '@/api/types'
-import type { ExecutionEvent, ProgressContent } from '@/realtime/frames'
+import type { ExecutionEvent, InterruptRequest, ProgressContent } from '@/realtime/frames'
 
 export type LogEntry =
   | { kind: 'started'; seq: number; timestamp: string; input: JsonObject; attempt: number }
@@ -20,6 +20,8 @@ export type LogEntry =
   | { kind: 'tool_call'; seq: number; timestamp: string; tool: string; arguments: JsonValue }
   | { kind: 'tool_result'; seq: number; timestamp: string; tool: string; result: JsonValue }
   | { kind: 'message'; seq: number; timestamp: string; role: string; content: string }
+  | { kind: 'interrupted'; seq: number; timestamp: string; interrupt: InterruptRequest }
+  | { kind: 'resumed'; seq: number; timestamp: string; interruptId: Uuid }
   | { kind: 'completed'; seq: number; timestamp: string; output: JsonValue }
   | { kind: 'error'; seq: number; timestamp: string; message: string; code: string }
   | { kind: 'stopped'; seq: number; timestamp: string; message: string }
@@ -28,7 +30,9 @@ export interface LiveLog {
   executionId: Uuid
   /**
    * Status as the events tell it; null until the first event. It goes back
-   * from running to pending once per execution_requeued.
+   * from running to pending once per execution_requeued (to waiting_input
+   * when the lost run was a resumed one), and between running and
+   * waiting_input with each interrupt and resume.
    */
   status: ExecutionStatus | null
   /** The run the events are at: 1, then the attempt of each execution_requeued. */
@@ -47,6 +51,10 @@ export interface LiveLog {
   output: JsonValue | undefined
   error: { message: string; code: string } | null
   stopMessage: string | null
+  /** What the run waits for, from its execution_interrupted until its execution_resumed or its end. */
+  interrupt: InterruptRequest | null
+  /** How the latest run was claimed: started, or resumed after an answer (a requeue goes back to that). */
+  claimedBy: 'started' | 'resumed' | null
   /** Events that arrived ahead of a gap, by seq. */
   held: Record<number, ExecutionEvent>
   /** lastSeq at which a refill was last requested, so a gap is asked for once. */
@@ -78,6 +86,8 @@ export function createLiveLog(executionId: Uuid): LiveLog {
     output: undefined,
     error: null,
     stopMessage: null,
+    interrupt: null,
+    claimedBy: null,
     held: {},
     refillRequestedAt: null,
   }
@@ -116,31 +126,49 @@ function record(log: LiveLog, event: ExecutionEvent): void {
       log.attempt = Math.max(log.attempt, event.attempt ?? 1)
       // A run after a requeue starts later than the first: its start is the one that counts.
       log.startedAt = event.timestamp
+      log.claimedBy = 'started'
       log.entries.push({ kind: 'started', ...at, input: event.input_data, attempt: event.attempt ?? 1 })
       break
     case 'execution_requeued':
       // Only a run that streamed no agent event is requeued, so there is no
       // text, progress or output to take back: the log keeps what it has.
-      if (log.status === null || log.status === 'running') log.status = 'pending'
+      // A lost resumed run waits again, answered, to be resumed once more.
+      if (log.status === null || log.status === 'running') {
+        log.status = log.claimedBy === 'resumed' ? 'waiting_input' : 'pending'
+      }
       log.attempt = Math.max(log.attempt, event.attempt)
       log.entries.push({ kind: 'requeued', ...at, attempt: event.attempt, code: event.code, message: event.message })
+      break
+    case 'execution_interrupted':
+      log.status = 'waiting_input'
+      log.interrupt = event.interrupt
+      log.entries.push({ kind: 'interrupted', ...at, interrupt: event.interrupt })
+      break
+    case 'execution_resumed':
+      log.status = 'running'
+      log.interrupt = null
+      log.claimedBy = 'resumed'
+      log.entries.push({ kind: 'resumed', ...at, interruptId: event.interrupt_id })
       break
     case 'execution_completed':
       log.status = 'completed'
       log.endedAt = event.timestamp
       log.output = event.output
+      log.interrupt = null
       log.entries.push({ kind: 'completed', ...at, output: event.output })
       break
     case 'execution_error':
       log.status = 'failed'
       log.endedAt = event.timestamp
       log.error = { message: event.message, code: event.code }
+      log.interrupt = null
       log.entries.push({ kind: 'error', ...at, message: event.message, code: event.code })
       break
     case 'execution_stopped':
       log.status = 'stopped'
       log.endedAt = event.timestamp
       log.stopMessage = event.message
+      log.interrupt = null
       log.entries.push({ kind: 'stopped', ...at, message: event.message })
       break
     case 'agent_event':

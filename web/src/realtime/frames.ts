@@ -1,5 +1,5 @@
 /**
- * WebSocket frames of /ws/agents/{agent_id}/, written by hand: the OpenAPI
+ * WebSocket frames of /ws/agents/{agent_id}/ and the user socket /ws/, written by hand: the OpenAPI
  * schema does not describe the socket, and documents an event only loosely
  * (one `Event` object whose fields are all optional). These types mirror the
  * event vocabulary in the repository's contract/events.py and the message
@@ -9,7 +9,7 @@
  * and over the socket, so the REST client returns these types too.
  */
 import type { components } from '@/api/schema'
-import type { Execution, ExecutionStatus, IsoDateTime, JsonObject, JsonValue, Uuid } from '@/api/types'
+import type { Execution, ExecutionStatus, Interrupt, IsoDateTime, JsonObject, JsonValue, Uuid } from '@/api/types'
 
 interface EventBase {
   execution_id: Uuid
@@ -75,6 +75,35 @@ export interface ExecutionRequeuedEvent extends EventBase {
   message: string
 }
 export type AgentEventMessage = EventBase & { type: 'agent_event' } & AgentEventBody
+
+/** What a run waits for (contract/interrupts.py): a question, or a tool call to approve. */
+export type InterruptKind = 'ask_human' | 'confirm_tool'
+export interface AskHumanPayload {
+  question: string
+  /** When given, the answer must be one of these. */
+  choices?: string[]
+}
+export interface ConfirmToolPayload {
+  tool: string
+  arguments: JsonObject
+}
+export type InterruptRequest =
+  | { id: Uuid; kind: 'ask_human'; payload: AskHumanPayload }
+  | { id: Uuid; kind: 'confirm_tool'; payload: ConfirmToolPayload }
+
+/**
+ * The run waits for a person (status waiting_input) until the interrupt is
+ * answered (POST /api/interrupts/{id}/answer/), stopped or expired.
+ */
+export interface ExecutionInterruptedEvent extends EventBase {
+  type: 'execution_interrupted'
+  interrupt: InterruptRequest
+}
+/** A worker took the answered run up again; its agent events follow. */
+export interface ExecutionResumedEvent extends EventBase {
+  type: 'execution_resumed'
+  interrupt_id: Uuid
+}
 export interface ExecutionCompletedEvent extends EventBase {
   type: 'execution_completed'
   output: JsonValue
@@ -93,6 +122,8 @@ export type ExecutionEvent =
   | ExecutionStartedEvent
   | ExecutionRequeuedEvent
   | AgentEventMessage
+  | ExecutionInterruptedEvent
+  | ExecutionResumedEvent
   | ExecutionCompletedEvent
   | ExecutionErrorEvent
   | ExecutionStoppedEvent
@@ -101,6 +132,8 @@ export const EXECUTION_EVENT_TYPES = [
   'execution_started',
   'execution_requeued',
   'agent_event',
+  'execution_interrupted',
+  'execution_resumed',
   'execution_completed',
   'execution_error',
   'execution_stopped',
@@ -115,21 +148,25 @@ true satisfies [Unlisted] extends [never] ? true : false
 /** Server -> client. */
 export type ServerMessage =
   | ExecutionEvent
-  | { type: 'connection'; status: 'connected'; agent_id: Uuid }
+  /** On connect: the agent socket names its agent, the user socket its user. */
+  | { type: 'connection'; status: 'connected'; agent_id?: Uuid; user?: string }
   /** The answer to start_agent. */
   | { type: 'execution_created'; execution: Execution }
   /** Sent to every socket of an agent when one of its executions changes status. */
   | { type: 'execution_status'; execution_id: Uuid; status: ExecutionStatus }
-  /** A bad frame; the connection stays open. */
-  | { type: 'error'; message: string; code?: string }
+  /** The answer to answer_interrupt: the interrupt as REST shows it. */
+  | { type: 'interrupt_answered'; interrupt: Interrupt }
+  /** A bad frame or a refused action; the connection stays open. */
+  | { type: 'error'; message: string; code?: string; execution_id?: Uuid; fields?: Record<string, string[]> }
   | { type: 'pong' }
 
 /** Client -> server. */
 export type ClientFrame =
-  | { action: 'start_agent'; input_data: JsonObject }
+  | { action: 'start_agent'; input_data: JsonObject; /** The user socket's only: which agent. */ agent_id?: Uuid }
   | { action: 'stop_agent'; execution_id: Uuid }
   | { action: 'subscribe'; execution_id: Uuid; after_seq: number }
   | { action: 'unsubscribe'; execution_id: Uuid }
+  | { action: 'answer_interrupt'; interrupt_id: Uuid; answer: JsonValue }
   | { action: 'ping' }
 
 /** True for a server message that belongs to an execution's event stream. */

@@ -136,6 +136,30 @@ describe('executions store', () => {
     })
   })
 
+  it('follows a run between running and waiting for input by the seq each status was told at', () => {
+    const store = useExecutionsStore()
+    store.upsertExecution(execution({ status: 'running', last_seq: 1 }))
+    store.applyEvent(ev.started(1))
+    store.applyEvent(ev.interrupted(2))
+    expect(store.statusOf(EXEC_ID)).toBe('waiting_input')
+    // A snapshot read before the interrupt does not undo it...
+    store.upsertExecution(execution({ status: 'running', last_seq: 1 }))
+    expect(store.statusOf(EXEC_ID)).toBe('waiting_input')
+    // ...nor does a status announced without a seq...
+    store.noteStatus(EXEC_ID, 'running')
+    expect(store.executions[EXEC_ID]!.status).toBe('waiting_input')
+    // ...but a snapshot read after the resume is ahead of the events.
+    store.upsertExecution(execution({ status: 'running', last_seq: 3 }))
+    expect(store.statusOf(EXEC_ID)).toBe('running')
+    store.applyEvent(ev.resumed(3))
+    store.applyEvent(ev.interrupted(4))
+    expect(store.executions[EXEC_ID]!.status).toBe('waiting_input')
+    expect(store.isFinished(EXEC_ID)).toBe(false)
+    expect(furtherProgress({ status: 'waiting_input', attempt: 1, last_seq: 4 }, { status: 'running', attempt: 1, last_seq: 3 })).toMatchObject({
+      status: 'waiting_input',
+    })
+  })
+
   it('loads the REST snapshot after the last seq it has', async () => {
     const store = useExecutionsStore()
     store.applyEvent(ev.started(1))

@@ -30,10 +30,12 @@ export interface History {
   hasPrevious: boolean
 }
 
+/** How far along a run is. Running and waiting_input share a rank: a run goes back and forth between them. */
 const STATUS_RANK: Record<ExecutionStatus, number> = {
   queued: 0,
   pending: 1,
   running: 2,
+  waiting_input: 2,
   completed: 3,
   failed: 3,
   stopped: 3,
@@ -50,17 +52,30 @@ export function furtherStatus(a: ExecutionStatus | null | undefined, b: Executio
 export interface Progress {
   status: ExecutionStatus
   attempt: number
+  /** The seq the status was told at (a record's last_seq, a log's), when known. */
+  last_seq?: number
 }
 
 /**
- * The further along of two progresses. A requeue takes the status back from
- * running to pending, but always for a later attempt, so a later attempt is
- * further whatever its status; within one run the status only goes forward.
+ * The further along of two progresses; `b` is the newer news. A requeue
+ * takes the status back from running to pending, but always for a later
+ * attempt, so a later attempt is further whatever its status; within one
+ * run the status only goes forward, but for running and waiting_input,
+ * which follow each other with each interrupt and resume: of those, the one
+ * told at the higher seq wins. A status announced without a seq
+ * (execution_status) does not undo one that events told.
  */
 export function furtherProgress(a: Progress, b: Progress | null): Progress {
   if (!b) return a
   if (a.attempt !== b.attempt) return b.attempt > a.attempt ? b : a
-  return furtherStatus(a.status, b.status) === b.status ? b : a
+  if (a.status === b.status) return b
+  const [rankA, rankB] = [STATUS_RANK[a.status], STATUS_RANK[b.status]]
+  if (rankA !== rankB) return rankB > rankA ? b : a
+  if (a.status === 'running' || a.status === 'waiting_input') {
+    if (a.last_seq === undefined || b.last_seq === undefined) return a
+    return a.last_seq > b.last_seq ? a : b
+  }
+  return a
 }
 
 /** The run whose start started_at is: a requeued execution keeps its last run's start while pending. */
@@ -110,7 +125,7 @@ export const useExecutionsStore = defineStore('executions', () => {
   function progressOf(id: Uuid): Progress | null {
     const record = executions[id]
     const log = logs[id]
-    const told = log?.status ? { status: log.status, attempt: log.attempt } : null
+    const told = log?.status ? { status: log.status, attempt: log.attempt, last_seq: log.lastSeq } : null
     return record ? furtherProgress(record, told) : told
   }
 

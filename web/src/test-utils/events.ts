@@ -1,9 +1,24 @@
 /** Builders for contract-shaped events, executions, agents and runtimes in tests. */
-import type { Agent, Execution, JsonValue, Runtime } from '@/api/types'
-import type { ExecutionEvent } from '@/realtime/frames'
+import type { Agent, Execution, Interrupt, JsonValue, Runtime, Thread, ThreadMessage } from '@/api/types'
+import type { ExecutionEvent, InterruptRequest } from '@/realtime/frames'
 
 export const EXEC_ID = '11111111-1111-4111-8111-111111111111'
 export const AGENT_ID = '22222222-2222-4222-8222-222222222222'
+export const INTERRUPT_ID = '33333333-3333-4333-8333-333333333333'
+export const THREAD_ID = '44444444-4444-4444-8444-444444444444'
+
+/** The question of the synthetic agent the specs use, as an execution_interrupted carries it. */
+export const QUESTION: InterruptRequest = {
+  id: INTERRUPT_ID,
+  kind: 'ask_human',
+  payload: { question: 'Which colour?', choices: ['red', 'blue'] },
+}
+/** A tool call waiting for approval. */
+export const TOOL_CONFIRMATION: InterruptRequest = {
+  id: INTERRUPT_ID,
+  kind: 'confirm_tool',
+  payload: { tool: 'send_email', arguments: { to: 'ada@example.com', subject: 'Hi' } },
+}
 
 const T0 = Date.parse('2025-01-01T12:00:00Z')
 
@@ -87,6 +102,66 @@ export const ev = {
     message: 'Stopped by user.',
     ...base(seq, extra),
   }),
+  interrupted: (seq: number, interrupt: InterruptRequest = QUESTION, extra: Extra = {}): ExecutionEvent => ({
+    type: 'execution_interrupted',
+    interrupt,
+    ...base(seq, extra),
+  }),
+  resumed: (seq: number, interruptId = INTERRUPT_ID, extra: Extra = {}): ExecutionEvent => ({
+    type: 'execution_resumed',
+    interrupt_id: interruptId,
+    ...base(seq, extra),
+  }),
+}
+
+/** An interrupt as REST shows it: open unless told otherwise. */
+export function interrupt(overrides: Partial<Interrupt> = {}, request: InterruptRequest = QUESTION): Interrupt {
+  return {
+    id: request.id,
+    execution: EXEC_ID,
+    thread: null,
+    kind: request.kind,
+    payload: { ...request.payload },
+    status: 'open',
+    created_at: at(0),
+    expires_at: at(7 * 24 * 3600 * 1000),
+    answer: null,
+    // The API sends null until it is answered; the schema types it as a plain string.
+    answered_by: null as unknown as string,
+    answered_at: null,
+    ...overrides,
+  }
+}
+
+export function thread(overrides: Partial<Thread> = {}): Thread {
+  return {
+    id: THREAD_ID,
+    agent: AGENT_ID,
+    title: 'Colours',
+    metadata: {},
+    multitask_strategy: 'reject',
+    status: 'idle',
+    created_at: at(0),
+    updated_at: at(0),
+    ...overrides,
+  }
+}
+
+let messageIds = 0
+
+export function message(overrides: Partial<ThreadMessage> = {}): ThreadMessage {
+  messageIds += 1
+  return {
+    id: messageIds,
+    thread: THREAD_ID,
+    execution: EXEC_ID,
+    turn: 1,
+    role: 'user',
+    content: 'Hello',
+    data: {},
+    created_at: at(0),
+    ...overrides,
+  }
 }
 
 export function execution(overrides: Partial<Execution> = {}): Execution {
