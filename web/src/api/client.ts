@@ -12,12 +12,23 @@ import type {
   Execution,
   ExecutionPage,
   ExecutionStatus,
+  Interrupt,
+  InterruptPage,
   JsonObject,
+  JsonValue,
   KnowledgeDocument,
+  PostedMessage,
   Runtime,
+  Thread,
+  ThreadInput,
+  ThreadMessage,
+  ThreadPage,
   User,
   Uuid,
 } from './types'
+
+/** Enough for a page of a conversation; the whole of one is read page after page. */
+const MESSAGES_PAGE_SIZE = 100
 
 export const api = {
   me: (): Promise<User> => unwrap(client.GET('/api/auth/me/')),
@@ -44,6 +55,7 @@ export const api = {
     ),
   listExecutions: (filters: {
     agent?: Uuid
+    thread?: Uuid
     status?: ExecutionStatus
     page?: number
     pageSize?: number
@@ -51,7 +63,13 @@ export const api = {
     unwrap(
       client.GET('/api/executions/', {
         params: {
-          query: { agent: filters.agent, status: filters.status, page: filters.page, page_size: filters.pageSize },
+          query: {
+            agent: filters.agent,
+            thread: filters.thread,
+            status: filters.status,
+            page: filters.page,
+            page_size: filters.pageSize,
+          },
         },
       }),
     ),
@@ -107,5 +125,45 @@ export const api = {
       client.DELETE('/api/agents/{agent_id}/documents/{id}/', {
         params: { path: { agent_id: agentId, id: documentId } },
       }),
+    ),
+
+  listInterrupts: (filters: { execution?: Uuid; thread?: Uuid; open?: boolean }): Promise<InterruptPage> =>
+    unwrap(
+      client.GET('/api/interrupts/', {
+        params: { query: { execution: filters.execution, thread: filters.thread, open: filters.open } },
+      }),
+    ),
+  getInterrupt: (id: Uuid): Promise<Interrupt> =>
+    unwrap(client.GET('/api/interrupts/{id}/', { params: { path: { id } } })),
+  /**
+   * ask_human: the text; confirm_tool: {action: approve}, {action: reject,
+   * reason} or {action: edit, arguments}. 409 when it was answered already
+   * (the first answer counts) or the run no longer waits.
+   */
+  answerInterrupt: (id: Uuid, answer: JsonValue): Promise<Interrupt> =>
+    unwrap(client.POST('/api/interrupts/{id}/answer/', { params: { path: { id } }, body: { answer } })),
+
+  listThreads: (page = 1, pageSize = 25): Promise<ThreadPage> =>
+    unwrap(client.GET('/api/threads/', { params: { query: { page, page_size: pageSize } } })),
+  getThread: (id: Uuid): Promise<Thread> => unwrap(client.GET('/api/threads/{id}/', { params: { path: { id } } })),
+  createThread: (input: ThreadInput): Promise<Thread> => unwrap(client.POST('/api/threads/', { body: input })),
+  deleteThread: (id: Uuid): Promise<void> => unwrap(client.DELETE('/api/threads/{id}/', { params: { path: { id } } })),
+
+  /** The whole conversation, oldest first, page after page. */
+  async listMessages(threadId: Uuid): Promise<ThreadMessage[]> {
+    const messages: ThreadMessage[] = []
+    for (let page = 1; ; page++) {
+      const result = await unwrap(
+        client.GET('/api/threads/{thread_id}/messages/', {
+          params: { path: { thread_id: threadId }, query: { page, page_size: MESSAGES_PAGE_SIZE } },
+        }),
+      )
+      messages.push(...result.results)
+      if (!result.next) return messages
+    }
+  },
+  postMessage: (threadId: Uuid, content: string): Promise<PostedMessage> =>
+    unwrap(
+      client.POST('/api/threads/{thread_id}/messages/', { params: { path: { thread_id: threadId } }, body: { content } }),
     ),
 }

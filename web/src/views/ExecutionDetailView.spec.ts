@@ -1,10 +1,10 @@
 import { screen, within } from '@testing-library/vue'
 import { http, HttpResponse } from 'msw'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { agent, AGENT_ID, at, ev, EXEC_ID, execution } from '@/test-utils/events'
+import { agent, AGENT_ID, at, ev, EXEC_ID, execution, INTERRUPT_ID, interrupt } from '@/test-utils/events'
 import { FakeSocket } from '@/test-utils/fakeSocket'
 import { renderView } from '@/test-utils/render'
-import { server } from '@/test-utils/server'
+import { paginated, server } from '@/test-utils/server'
 import ExecutionDetailView from './ExecutionDetailView.vue'
 
 beforeEach(() => {
@@ -53,5 +53,37 @@ describe('ExecutionDetailView', () => {
     await renderView(ExecutionDetailView, { path: `/executions/${EXEC_ID}`, props: { id: EXEC_ID } })
     await screen.findByText('Started')
     expect(screen.queryByText('Attempt')).not.toBeInTheDocument()
+  })
+
+  it('shows the open question, and that it was answered elsewhere once the run is resumed', async () => {
+    server.use(
+      http.get(`/api/executions/${EXEC_ID}/`, () => HttpResponse.json(execution({ status: 'waiting_input', last_seq: 2 }))),
+      http.get(`/api/executions/${EXEC_ID}/events/`, () =>
+        HttpResponse.json({ results: [ev.started(1), ev.interrupted(2)], next: null }),
+      ),
+      http.get('/api/interrupts/', ({ request }) => {
+        const query = new URL(request.url).searchParams
+        expect(Object.fromEntries(query)).toEqual({ execution: EXEC_ID, open: 'true' })
+        return HttpResponse.json(paginated([interrupt()]))
+      }),
+      http.get(`/api/agents/${AGENT_ID}/`, () => HttpResponse.json(agent())),
+    )
+    await renderView(ExecutionDetailView, { path: `/executions/${EXEC_ID}`, props: { id: EXEC_ID } })
+    const card = await screen.findByRole('region', { name: 'Question from the agent' })
+    expect(within(card).getByRole('button', { name: 'red' })).toBeInTheDocument()
+    expect(screen.getAllByText('Waiting for input').length).toBeGreaterThan(0)
+    expect(screen.getByRole('button', { name: 'Stop' })).toBeEnabled()
+
+    // Another tab answers; this one hears of it from the resume.
+    server.use(
+      http.get(`/api/interrupts/${INTERRUPT_ID}/`, () =>
+        HttpResponse.json(interrupt({ status: 'answered', answer: 'red', answered_by: 'grace', answered_at: at(50) })),
+      ),
+    )
+    FakeSocket.last.open()
+    FakeSocket.last.receive(ev.resumed(3))
+    expect(await within(card).findByRole('status')).toHaveTextContent('Answered elsewhere by grace: red')
+    expect(within(card).queryByRole('button', { name: 'red' })).not.toBeInTheDocument()
+    expect(screen.getByText('Answered; resumed.')).toBeInTheDocument()
   })
 })
