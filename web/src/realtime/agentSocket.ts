@@ -1,5 +1,6 @@
 /**
- * AgentSocket: the client side of /ws/agents/{agent_id}/.
+ * AgentSocket: the client side of /ws/agents/{agent_id}/, and of the user
+ * socket /ws/ (the same protocol, reaching any of the user's executions).
  *
  * - Reconnects after any unexpected close, waiting an exponential backoff
  *   with full jitter (capped) between attempts.
@@ -275,4 +276,10 @@ export class AgentSocket {
 export function agentSocketUrl(agentId: Uuid, location: Pick<Location, 'protocol' | 'host'> = window.location): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
   return `${scheme}://${location.host}/ws/agents/${agentId}/`
+}
+
+/** The user socket: the same protocol as an agent's, for any execution of the user's. */
+export function userSocketUrl(location: Pick<Location, 'protocol' | 'host'> = window.location): string {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+  return `${scheme}://${location.host}/ws/`
 }

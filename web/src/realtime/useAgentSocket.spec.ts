@@ -6,7 +6,7 @@ import { useExecutionsStore } from '@/stores/executions'
 import { AGENT_ID, at, ev, EXEC_ID, execution } from '@/test-utils/events'
 import { createFakeSocket, FakeSocket } from '@/test-utils/fakeSocket'
 import { paginated, server } from '@/test-utils/server'
-import { useAgentSocket } from './useAgentSocket'
+import { useAgentSocket, useUserSocket } from './useAgentSocket'
 
 function setup() {
   const scope = effectScope()
@@ -38,6 +38,17 @@ describe('useAgentSocket', () => {
     expect(socket.connection).toMatchObject({ state: 'reconnecting', detail: { closeCode: 1006 } })
     vi.advanceTimersByTime(1)
     expect(FakeSocket.instances).toHaveLength(2)
+    scope.stop()
+    expect(FakeSocket.last.closedWith).toBe(1000)
+  })
+
+  it('connects to the user socket for the executions of any agent', () => {
+    const scope = effectScope()
+    const socket = scope.run(() => useUserSocket({ createSocket: createFakeSocket, random: () => 0 }))!
+    expect(FakeSocket.last.url).toMatch(/\/ws\/$/)
+    FakeSocket.last.open()
+    socket.watch(EXEC_ID)
+    expect(FakeSocket.last.framesOf('subscribe')).toEqual([{ action: 'subscribe', execution_id: EXEC_ID, after_seq: 0 }])
     scope.stop()
     expect(FakeSocket.last.closedWith).toBe(1000)
   })

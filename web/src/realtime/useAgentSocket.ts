@@ -1,5 +1,7 @@
 /**
- * useAgentSocket: one AgentSocket per agent page, wired to the executions store.
+ * useAgentSocket: one AgentSocket per agent page, wired to the executions store;
+ * useUserSocket: the same on the user socket /ws/, for pages that follow
+ * executions of any agent (a thread's runs).
  *
  * Events go to the store's applyEvent(); a gap makes the socket resubscribe
  * from the last applied seq (the server replays the missing range); a
@@ -9,10 +11,17 @@
  * The state of the connection belongs to this socket, so it is returned here
  * (for the page's ConnectionIndicator) rather than kept in a global store.
  */
-import { getCurrentScope, onScopeDispose, reactive, readonly, watch as watchRef, type Ref } from 'vue'
+import { computed, getCurrentScope, onScopeDispose, reactive, readonly, watch as watchRef, type Ref } from 'vue'
 import type { Uuid } from '@/api/types'
 import { useExecutionsStore } from '@/stores/executions'
-import { AgentSocket, agentSocketUrl, type AgentSocketOptions, type ConnectionState, type StateDetail } from './agentSocket'
+import {
+  AgentSocket,
+  agentSocketUrl,
+  userSocketUrl,
+  type AgentSocketOptions,
+  type ConnectionState,
+  type StateDetail,
+} from './agentSocket'
 import { isExecutionEvent, type ServerMessage } from './frames'
 
 export type SocketOverrides = Partial<Omit<AgentSocketOptions, 'url' | 'lastSeq' | 'onMessage' | 'onStateChange'>>
@@ -25,6 +34,23 @@ export interface SocketConnection {
 }
 
 export function useAgentSocket(agentId: Ref<Uuid | null>, overrides: SocketOverrides = {}) {
+  return useSocket(
+    computed(() => (agentId.value ? agentSocketUrl(agentId.value) : null)),
+    agentId,
+    overrides,
+  )
+}
+
+export function useUserSocket(overrides: SocketOverrides = {}) {
+  return useSocket(
+    computed(() => userSocketUrl()),
+    computed<Uuid | null>(() => null),
+    overrides,
+  )
+}
+
+/** The socket at `url` (none while it is null); `agentId` is the agent whose history this page shows, if any. */
+function useSocket(url: Readonly<Ref<string | null>>, agentId: Readonly<Ref<Uuid | null>>, overrides: SocketOverrides) {
   const executions = useExecutionsStore()
   const connection = reactive<SocketConnection>({ state: 'idle', detail: {}, lastServerError: null })
   let socket: AgentSocket | null = null
@@ -62,9 +88,9 @@ export function useAgentSocket(agentId: Ref<Uuid | null>, overrides: SocketOverr
     socket?.reconnectNow()
   }
 
-  function open(id: Uuid): void {
+  function open(address: string): void {
     socket = new AgentSocket({
-      url: agentSocketUrl(id),
+      url: address,
       lastSeq: (executionId) => executions.lastSeq(executionId),
       onMessage: handleMessage,
       onStateChange: (state, detail) => {
@@ -94,12 +120,12 @@ export function useAgentSocket(agentId: Ref<Uuid | null>, overrides: SocketOverr
   }
 
   const stop = watchRef(
-    agentId,
-    (id, previous) => {
+    url,
+    (address, previous) => {
       close()
       // Executions belong to one agent; another agent's socket would refuse them.
       if (previous) wanted.clear()
-      if (id) open(id)
+      if (address) open(address)
     },
     { immediate: true },
   )

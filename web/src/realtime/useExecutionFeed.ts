@@ -1,22 +1,26 @@
 /**
- * useExecutionFeed: keep the live logs of some executions of one agent up
- * to date. REST snapshot first, then the WebSocket; while the socket is down
- * the events endpoint is polled so the log keeps moving, and the socket's
+ * useExecutionFeed: keep the live logs of some executions up to date. REST
+ * snapshot first, then the WebSocket; while the socket is down the events
+ * endpoint is polled so the log keeps moving, and the socket's
  * resubscribe-from-last-seq on reconnect makes both meet without duplicates.
+ *
+ * With an agent's id it follows that agent's executions on the agent's
+ * socket; with null, any of the user's executions on the user socket /ws/
+ * (a thread's runs).
  */
 import { onScopeDispose, type Ref } from 'vue'
 import type { Uuid } from '@/api/types'
 import { useExecutionsStore } from '@/stores/executions'
-import { useAgentSocket, type SocketOverrides } from './useAgentSocket'
+import { useAgentSocket, useUserSocket, type SocketOverrides } from './useAgentSocket'
 
 export interface FeedOptions {
   pollMs?: number
   socket?: SocketOverrides
 }
 
-export function useExecutionFeed(agentId: Ref<Uuid | null>, options: FeedOptions = {}) {
+export function useExecutionFeed(agentId: Ref<Uuid | null> | null, options: FeedOptions = {}) {
   const executions = useExecutionsStore()
-  const socket = useAgentSocket(agentId, options.socket)
+  const socket = agentId ? useAgentSocket(agentId, options.socket) : useUserSocket(options.socket)
   const followed = new Set<Uuid>()
   const loading = new Set<Uuid>()
 
