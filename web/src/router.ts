@@ -14,6 +14,8 @@ import DocumentsView from './views/DocumentsView.vue'
 import ExecutionDetailView from './views/ExecutionDetailView.vue'
 import LoginView from './views/LoginView.vue'
 import NotFoundView from './views/NotFoundView.vue'
+import ThreadListView from './views/ThreadListView.vue'
+import ThreadView from './views/ThreadView.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -68,6 +70,14 @@ export function createAppRouter(history: RouterHistory = createWebHistory('/')) 
         component: ExecutionDetailView,
         props: true,
         meta: { title: 'Execution' },
+      },
+      { path: '/threads', name: 'threads', component: ThreadListView, meta: { title: 'Threads' } },
+      {
+        path: '/threads/:id',
+        name: 'thread',
+        component: ThreadView,
+        props: true,
+        meta: { title: 'Conversation' },
       },
       {
         path: '/:pathMatch(.*)*',

@@ -5,6 +5,7 @@ import { api } from '@/api/client'
 import type { Agent, AgentInput, AgentPage, AgentPatch, Runtime, Uuid } from '@/api/types'
 
 export const AGENTS_PAGE_SIZE = 25
+const CHOICES_SIZE = 100
 
 export const useAgentsStore = defineStore('agents', () => {
   // Typed as Ref<T>: unwrapping the recursive JsonValue type is too deep for TS.
@@ -25,6 +26,12 @@ export const useAgentsStore = defineStore('agents', () => {
     page.value = result
     pageNumber.value = number
     return result
+  }
+
+  /** The first agents at once (up to CHOICES_SIZE), for pickers and for naming the agents of other lists. */
+  async function fetchChoices(): Promise<Agent[]> {
+    const result = await api.listAgents(1, CHOICES_SIZE)
+    return result.results.map(remember)
   }
 
   async function fetchAgent(id: Uuid): Promise<Agent> {
@@ -64,6 +71,7 @@ export const useAgentsStore = defineStore('agents', () => {
     byId,
     runtimes,
     fetchPage,
+    fetchChoices,
     fetchAgent,
     createAgent,
     updateAgent,
