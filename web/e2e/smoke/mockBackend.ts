@@ -1,11 +1,21 @@
 /**
  * An in-browser stand-in for the backend, for the smoke specs: the REST
- * endpoints the dashboard uses (page.route) and the agent WebSocket
- * (page.routeWebSocket), following the contract in shared/design/platform.md.
- * Executions run the synthetic script on timers. Nothing leaves the browser.
+ * endpoints the dashboard uses (page.route) and the agent and user
+ * WebSockets (page.routeWebSocket), following the contract in
+ * shared/design/platform.md. Executions run the synthetic script on timers;
+ * an agent whose config has `ask` waits for an answer after its steps, and a
+ * run of a thread stores its answer as the thread's next message. Nothing
+ * leaves the browser.
  */
 import type { Page, Route, WebSocketRoute } from '@playwright/test'
-import type { Execution as ApiExecution, KnowledgeDocument, Runtime } from '../../src/api/types'
+import type {
+  Execution as ApiExecution,
+  Interrupt as ApiInterrupt,
+  KnowledgeDocument,
+  Runtime,
+  Thread as ApiThread,
+  ThreadMessage as ApiMessage,
+} from '../../src/api/types'
 
 type Json = Record<string, unknown>
 type Event = Json & { seq: number; execution_id: string }
@@ -54,6 +64,10 @@ const RUNTIMES: Runtime[] = [
 type Writable<T> = { -readonly [K in keyof T]: T[K] }
 type Execution = Writable<ApiExecution>
 type StoredDocument = Writable<KnowledgeDocument> & { listed: number }
+type Thread = Writable<ApiThread>
+type Message = Writable<ApiMessage>
+type Interrupt = Writable<ApiInterrupt>
+type Ask = { question: string; choices?: string[] }
 
 export class MockBackend {
   loggedIn = false
@@ -65,6 +79,9 @@ export class MockBackend {
   private executions: Execution[] = []
   private documents: StoredDocument[] = []
   private events = new Map<string, Event[]>()
+  private threads: Thread[] = []
+  private messages: Message[] = []
+  private interrupts: Interrupt[] = []
   private stopRequested = new Set<string>()
   private sockets = new Map<WebSocketRoute, Set<string>>()
   private counter = 0
@@ -78,7 +95,15 @@ export class MockBackend {
     // Django sets this cookie on GET /api/auth/me/; a routed response cannot set it reliably.
     await this.page.context().addCookies([{ name: 'csrftoken', value: CSRF, url: this.baseURL }])
     await this.page.route('**/api/**', (route) => this.handle(route))
-    await this.page.routeWebSocket(/\/ws\/agents\/[^/]+\/$/, (ws) => this.connect(ws))
+    await this.page.routeWebSocket(/\/ws\/(agents\/[^/]+\/)?$/, (ws) => this.connect(ws))
+  }
+
+  /** An agent made without the form, e.g. with a config the form does not show (`ask`). */
+  addAgent(name: string, config: Json): string {
+    const now = new Date().toISOString()
+    const agent = { id: this.id('a'), name, description: '', status: 'active', runtime: 'synthetic', config, created_at: now, updated_at: now }
+    this.agents.unshift(agent)
+    return agent.id
   }
 
   /** Closes every socket as a restarting api server would. */
@@ -163,8 +188,14 @@ export class MockBackend {
     if (match) return this.handleDocuments(route, match[1]!, match[2], reply)
     if (path === '/api/executions/') {
       const agent = url.searchParams.get('agent')
-      return reply(200, this.page_(this.executions.filter((e) => !agent || e.agent === agent)))
+      const thread = url.searchParams.get('thread')
+      return reply(
+        200,
+        this.page_(this.executions.filter((e) => (!agent || e.agent === agent) && (!thread || e.thread === thread))),
+      )
     }
+    if (path.startsWith('/api/threads/')) return this.handleThreads(route, path, body, reply)
+    if (path.startsWith('/api/interrupts/')) return this.handleInterrupts(route, url, body, reply)
     match = path.match(/^\/api\/executions\/([^/]+)\/(stop\/|events\/)?$/)
     if (match) {
       const execution = this.executions.find((e) => e.id === match![1])
@@ -217,6 +248,109 @@ export class MockBackend {
     return reply(200, this.page_(mine.map((doc) => ({ ...doc, listed: undefined }))))
   }
 
+  // ---- Threads and interrupts ----
+
+  private handleThreads(route: Route, path: string, body: Json, reply: (status: number, data?: unknown) => Promise<void>) {
+    const method = route.request().method()
+    if (path === '/api/threads/' && method === 'GET') return reply(200, this.page_(this.threads.map((t) => this.withStatus(t))))
+    if (path === '/api/threads/' && method === 'POST') {
+      if (!this.agents.some((a) => a.id === body.agent)) return reply(400, { agent: ['Invalid pk - object does not exist.'] })
+      const now = new Date().toISOString()
+      const thread: Thread = {
+        id: this.id('t'),
+        agent: body.agent as string,
+        title: (body.title as string) ?? '',
+        metadata: {},
+        multitask_strategy: 'reject',
+        status: 'idle',
+        created_at: now,
+        updated_at: now,
+      }
+      this.threads.unshift(thread)
+      return reply(201, thread)
+    }
+    const match = path.match(/^\/api\/threads\/([^/]+)\/(messages\/)?$/)
+    const thread = match && this.threads.find((t) => t.id === match[1])
+    if (!thread) return reply(404, { detail: 'Not found.' })
+    if (!match[2]) return reply(200, this.withStatus(thread))
+    if (method === 'GET') return reply(200, this.page_(this.messages.filter((m) => m.thread === thread.id)))
+    const content = String(body.content ?? '')
+    if (!content.trim()) return reply(400, { content: ['Must not be blank.'] })
+    const active = this.executions.find((e) => e.thread === thread.id && ['pending', 'running', 'waiting_input'].includes(e.status))
+    const waiting = active && this.interrupts.find((i) => i.execution === active.id && i.status === 'open')
+    if (waiting) {
+      // The message answers the question the run waits on.
+      this.answer(waiting, waiting.kind === 'ask_human' ? content : { action: 'reject', reason: content })
+      const message = this.addMessage(thread, active, 'user', content, { answers: waiting.id })
+      return reply(201, { message, execution: active })
+    }
+    if (active) return reply(409, { detail: 'The thread is busy.', code: 'thread_busy' })
+    const agent = this.agents.find((a) => a.id === thread.agent)!
+    thread.updated_at = new Date().toISOString()
+    const execution = this.start(agent, { message: content }, thread.id)
+    const message = this.addMessage(thread, execution, 'user', content, {})
+    return reply(201, { message, execution })
+  }
+
+  private handleInterrupts(route: Route, url: URL, body: Json, reply: (status: number, data?: unknown) => Promise<void>) {
+    const match = url.pathname.match(/^\/api\/interrupts\/(?:([^/]+)\/(answer\/)?)?$/)
+    if (!match) return reply(404, { detail: 'Not found.' })
+    if (!match[1]) {
+      const query = url.searchParams
+      const found = this.interrupts.filter(
+        (i) =>
+          (!query.get('execution') || i.execution === query.get('execution')) &&
+          (!query.get('thread') || i.thread === query.get('thread')) &&
+          (query.get('open') !== 'true' || i.status === 'open'),
+      )
+      return reply(200, this.page_(found))
+    }
+    const interrupt = this.interrupts.find((i) => i.id === match[1])
+    if (!interrupt) return reply(404, { detail: 'Not found.' })
+    if (!match[2]) return reply(200, interrupt)
+    if (route.request().method() !== 'POST') return reply(405, { detail: 'Method not allowed.' })
+    if (interrupt.status === 'answered') {
+      return reply(409, { detail: 'This interrupt was already answered; the first answer counts.', code: 'already_answered' })
+    }
+    if (interrupt.status === 'closed') return reply(409, { detail: 'The run no longer waits.', code: 'interrupt_closed' })
+    const choices = (interrupt.payload.choices as string[] | undefined) ?? []
+    if (interrupt.kind === 'ask_human' && (typeof body.answer !== 'string' || (choices.length && !choices.includes(body.answer)))) {
+      return reply(400, { answer: [`The answer must be one of: ${choices.join(', ')}.`] })
+    }
+    this.answer(interrupt, body.answer)
+    return reply(200, interrupt)
+  }
+
+  private answer(interrupt: Interrupt, answer: unknown): void {
+    Object.assign(interrupt, { status: 'answered', answer, answered_by: USER.username, answered_at: new Date().toISOString() })
+  }
+
+  private addMessage(thread: Thread, execution: Execution, role: Message['role'], content: string, data: Json): Message {
+    const turns = this.messages.filter((m) => m.thread === thread.id && m.role === 'user' && !m.data.answers).length
+    const message: Message = {
+      id: this.messages.length + 1,
+      thread: thread.id,
+      execution: execution.id,
+      turn: role === 'user' && !data.answers ? turns + 1 : turns,
+      role,
+      content,
+      data,
+      created_at: new Date().toISOString(),
+    }
+    this.messages.push(message)
+    return message
+  }
+
+  /** Read from the runs, as the real one is. */
+  private withStatus(thread: Thread): Thread {
+    const runs = this.executions.filter((e) => e.thread === thread.id)
+    let status: Thread['status'] = runs[0]?.status === 'failed' ? 'error' : 'idle'
+    if (runs.some((e) => e.status === 'waiting_input' && this.interrupts.some((i) => i.execution === e.id && i.status === 'open'))) {
+      status = 'interrupted'
+    } else if (runs.some((e) => ['pending', 'running', 'waiting_input'].includes(e.status))) status = 'busy'
+    return { ...thread, status }
+  }
+
   private page_(results: unknown[]) {
     return { count: results.length, next: null, previous: null, results }
   }
@@ -228,11 +362,11 @@ export class MockBackend {
 
   // ---- Executions ----
 
-  private start(agent: Json, input: Json): Execution {
+  private start(agent: Json, input: Json, thread: string | null = null): Execution {
     const execution: Execution = {
       id: this.id('e'),
       agent: agent.id as string,
-      thread: null,
+      thread,
       status: 'pending',
       input_data: input,
       output_data: null,
@@ -247,12 +381,17 @@ export class MockBackend {
     this.executions.unshift(execution)
     this.events.set(execution.id, [])
     // Agents of other runtimes have other configs; they play a short script.
-    const config = agent.config as Partial<{ steps: number; tokens: number; delay_ms: number }>
-    void this.run(execution, { steps: config.steps ?? 1, tokens: config.tokens ?? 10, delay_ms: config.delay_ms ?? 20 })
+    const config = agent.config as Partial<{ steps: number; tokens: number; delay_ms: number; ask: Ask }>
+    void this.run(execution, {
+      steps: config.steps ?? 1,
+      tokens: config.tokens ?? 10,
+      delay_ms: config.delay_ms ?? 20,
+      ask: config.ask ?? null,
+    })
     return execution
   }
 
-  private async run(execution: Execution, config: { steps: number; tokens: number; delay_ms: number }) {
+  private async run(execution: Execution, config: { steps: number; tokens: number; delay_ms: number; ask: Ask | null }) {
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
     await sleep(50)
     execution.status = 'running'
@@ -268,7 +407,13 @@ export class MockBackend {
     }
     // Like the real runtimes: the last progress event of a successful run is at 100 percent.
     script.push({ type: 'agent_event', event_type: 'progress', content: { stage: 'done', message: 'Done', percent: 100 } })
-    for (const event of script) {
+    let answer: unknown
+    for (const [index, event] of script.entries()) {
+      if (config.ask && index === 2 * config.steps) {
+        const answered = await this.wait(execution, config.ask)
+        if (!answered) return
+        answer = answered.answer
+      }
       if (this.stopRequested.has(execution.id)) {
         this.finish(execution, 'stopped', { type: 'execution_stopped', message: 'Stopped on request.' })
         return
@@ -276,8 +421,43 @@ export class MockBackend {
       await sleep(event.event_type === 'token' ? config.delay_ms : 20)
       this.emit(execution, event)
     }
-    execution.output_data = { text: this.expectedText(execution.id) }
+    execution.output_data = { text: this.expectedText(execution.id), ...(answer === undefined ? {} : { answer }) }
     this.finish(execution, 'completed', { type: 'execution_completed', output: execution.output_data })
+    const thread = this.threads.find((t) => t.id === execution.thread)
+    if (thread) this.addMessage(thread, execution, 'assistant', this.expectedText(execution.id), {})
+  }
+
+  /** Parks the run on a question until it is answered (the interrupt), or stopped (null). */
+  private async wait(execution: Execution, ask: Ask): Promise<Interrupt | null> {
+    const interrupt: Interrupt = {
+      id: this.id('i'),
+      execution: execution.id,
+      thread: execution.thread,
+      kind: 'ask_human',
+      payload: { ...ask },
+      status: 'open',
+      created_at: new Date().toISOString(),
+      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      answer: null,
+      answered_by: null as unknown as string,
+      answered_at: null,
+    }
+    this.interrupts.push(interrupt)
+    execution.status = 'waiting_input'
+    this.emit(execution, { type: 'execution_interrupted', interrupt: { id: interrupt.id, kind: interrupt.kind, payload: interrupt.payload } })
+    const thread = this.threads.find((t) => t.id === execution.thread)
+    if (thread) this.addMessage(thread, execution, 'assistant', ask.question, { interrupt: interrupt.id, ...ask })
+    while (interrupt.status === 'open') {
+      if (this.stopRequested.has(execution.id)) {
+        interrupt.status = 'closed'
+        this.finish(execution, 'stopped', { type: 'execution_stopped', message: 'Stopped while it waited for an answer.' })
+        return null
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    execution.status = 'running'
+    this.emit(execution, { type: 'execution_resumed', interrupt_id: interrupt.id })
+    return interrupt
   }
 
   private finish(execution: Execution, status: Execution['status'], event: Json) {
@@ -303,10 +483,11 @@ export class MockBackend {
       void ws.close({ code: 4001, reason: 'unauthenticated' })
       return
     }
-    const agentId = ws.url().split('/').filter(Boolean).pop()
+    const agentId = new URL(ws.url()).pathname.match(/^\/ws\/agents\/([^/]+)\/$/)?.[1]
     const subscribed = new Set<string>()
     this.sockets.set(ws, subscribed)
-    ws.send(JSON.stringify({ type: 'connection', status: 'connected', agent_id: agentId }))
+    // The user socket (/ws/) names its user; an agent's socket its agent.
+    ws.send(JSON.stringify({ type: 'connection', status: 'connected', ...(agentId ? { agent_id: agentId } : { user: USER.username }) }))
     ws.onMessage((raw) => {
       const frame = JSON.parse(String(raw)) as Json
       if (frame.action === 'ping') ws.send(JSON.stringify({ type: 'pong' }))
