@@ -132,5 +132,21 @@ describe('ThreadView', () => {
     expect(screen.getByText('Sending a message answers the question.')).toBeInTheDocument()
     expect(screen.getAllByText('Waiting for input').length).toBeGreaterThan(0)
     expect(screen.getByRole('button', { name: 'Send' })).toBeEnabled()
+
+    // The message answers the question: the same run goes on.
+    server.use(
+      http.post(`/api/threads/${THREAD_ID}/messages/`, () =>
+        HttpResponse.json(
+          { message: message({ content: 'red', data: { answers: interrupt().id } }), execution: state.runs[0] },
+          { status: 201 },
+        ),
+      ),
+    )
+    await fireEvent.update(screen.getByRole('textbox', { name: 'Message' }), 'red')
+    await fireEvent.click(screen.getByRole('button', { name: 'Send' }))
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'Question from the agent' })).not.toBeInTheDocument())
+    expect(within(conversation()).getByText('Which colour?')).toBeInTheDocument()
+    expect(within(conversation()).getByText('red').closest('li')).toHaveTextContent('You answered')
+    expect(FakeSocket.instances).toHaveLength(1)
   })
 })
