@@ -26,8 +26,15 @@ EXECUTION_ERROR = "execution_error"
 EXECUTION_STOPPED = "execution_stopped"
 # A run lost before its first agent event goes back to pending, to be started again.
 EXECUTION_REQUEUED = "execution_requeued"
+# The run waits for a person (``interrupt``: {id, kind, payload}), then goes on
+# once answered (``interrupt_id``), on whichever worker claims it.
+EXECUTION_INTERRUPTED = "execution_interrupted"
+EXECUTION_RESUMED = "execution_resumed"
 LIFECYCLE_TYPES = frozenset(
-    {EXECUTION_STARTED, EXECUTION_REQUEUED, EXECUTION_COMPLETED, EXECUTION_ERROR, EXECUTION_STOPPED}
+    {
+        EXECUTION_STARTED, EXECUTION_REQUEUED, EXECUTION_INTERRUPTED, EXECUTION_RESUMED,
+        EXECUTION_COMPLETED, EXECUTION_ERROR, EXECUTION_STOPPED,
+    }
 )
 # After one of these an execution never gets another event.
 TERMINAL_TYPES = frozenset({EXECUTION_COMPLETED, EXECUTION_ERROR, EXECUTION_STOPPED})
@@ -60,6 +67,12 @@ DONE_STAGE = "done"
 
 RESULT = "result"
 ERROR = "error"
+# The run must wait for a person: ``{kind, payload, state}``. ``state`` is the
+# runtime's own checkpoint; the platform keeps it and sends it back, with the
+# answer, as the ``resume`` of the next run request, so the runtime goes on
+# from there instead of starting again (and repeating what it already did).
+# The kinds and their answers: ``contract.interrupts``.
+INTERRUPT = "interrupt"
 
 
 class MalformedEvent(ValueError):

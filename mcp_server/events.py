@@ -4,7 +4,8 @@ The types and their fields are ``contract.events``, shared with the platform;
 this module wraps them for runtimes. A runtime's ``run()`` is an async
 generator that yields ``Event`` objects made with the builders below
 (``progress``, ``done``, ``message``, ``step``, ``token``, ``tool_call``,
-``tool_result``) and ends by yielding one ``Result``. To end a run as failed
+``tool_result``) and ends by yielding one ``Result`` (or, to wait for a person, one
+``Interrupt``). To end a run as failed
 it raises ``RuntimeFailure(message, code)``. The server (see
 ``mcp_server.runs``) turns the ``Result`` into the terminal ``result`` event
 and any failure into the terminal ``error`` event, so runtimes never build
@@ -27,6 +28,7 @@ from contract.events import (
     AGENT_EVENT_TYPES,
     DONE_STAGE,
     ERROR,
+    INTERRUPT,
     MESSAGE,
     PROGRESS,
     RESULT,
@@ -38,9 +40,10 @@ from contract.events import (
 
 # Re-exported so runtimes need one import for the whole vocabulary.
 __all__ = [
-    "AGENT_EVENT_TYPES", "DONE_STAGE", "ERROR", "MESSAGE", "PROGRESS", "RESULT", "RUNTIME_ERROR", "STEP",
-    "TOKEN", "TOOL_CALL", "TOOL_RESULT", "Event", "Result", "RuntimeFailure", "done", "encode_json",
-    "error_event", "message", "progress", "result_event", "step", "token", "tool_call", "tool_result",
+    "AGENT_EVENT_TYPES", "DONE_STAGE", "ERROR", "INTERRUPT", "MESSAGE", "PROGRESS", "RESULT", "RUNTIME_ERROR",
+    "STEP", "TOKEN", "TOOL_CALL", "TOOL_RESULT", "Event", "Interrupt", "Result", "RuntimeFailure", "done",
+    "encode_json", "error_event", "interrupt_event", "message", "progress", "result_event", "step", "token",
+    "tool_call", "tool_result",
 ]
 
 # Compact, and strict about NaN/Infinity because browsers' JSON.parse rejects them.
@@ -73,6 +76,20 @@ class Result:
     """What a run produced; a runtime yields it as its last item."""
 
     output: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupt:
+    """The run must wait for a person; a runtime yields it as its last item instead of a ``Result``.
+
+    ``kind`` and ``payload`` are what the person sees (``contract.interrupts``);
+    ``state`` is the runtime's checkpoint, JSON, given back with the answer as
+    ``request.resume`` when the run goes on, on this server or another one.
+    """
+
+    kind: str
+    payload: dict[str, Any]
+    state: dict[str, Any]
 
 
 class RuntimeFailure(Exception):
@@ -125,3 +142,7 @@ def result_event(output: dict[str, Any]) -> Event:
 
 def error_event(message: str, code: str) -> Event:
     return Event(ERROR, {"message": message, "code": code})
+
+
+def interrupt_event(interrupt: Interrupt) -> Event:
+    return Event(INTERRUPT, {"kind": interrupt.kind, "payload": interrupt.payload, "state": interrupt.state})

@@ -4,9 +4,14 @@ Body::
 
     {"execution_id": str,
      "agent": {"id": str, "name": str, "runtime": str, "config": {...}},
-     "input_data": {...}}
+     "input_data": {...},
+     "resume": {"interrupt_id": str, "kind": str, "payload": {...},
+                "state": {...}, "answer": ...}}
 
-``agent.config`` and ``input_data`` may be omitted (they default to ``{}``);
+``agent.config`` and ``input_data`` may be omitted (they default to ``{}``).
+``resume`` is given only when a run that waited for a person goes on: the
+``Interrupt`` the runtime yielded (its kind, payload and state) and the
+person's answer, checked here against the kind (``contract.interrupts``);
 unknown top-level keys are ignored so newer clients can talk to this server.
 Every problem is reported at once in ``BadRequest.fields``, keyed by the
 dotted path of the offending field, so a client can fix its request in one go.
@@ -18,6 +23,7 @@ from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from contract import interrupts
 from contract.errors import PlatformError
 from contract.limits import MAX_JSON_DEPTH, TooDeep, parse_json
 
@@ -46,10 +52,22 @@ class AgentSpec:
 
 
 @dataclass(frozen=True)
+class Resume:
+    """What a run that waited goes on with: its own checkpoint and the person's answer."""
+
+    interrupt_id: str
+    kind: str
+    payload: dict[str, Any]
+    state: dict[str, Any]
+    answer: Any
+
+
+@dataclass(frozen=True)
 class RunRequest:
     execution_id: str
     agent: AgentSpec
     input_data: dict[str, Any]
+    resume: Resume | None = None
     # The process's providers and knowledge base, attached when the run is admitted.
     services: Services | None = field(default=None, repr=False, compare=False)
 
@@ -94,6 +112,7 @@ def parse_run_request(body: bytes) -> RunRequest:
         agent_name = _string(agent, "name", problems, path="agent.name")
         runtime = _string(agent, "runtime", problems, path="agent.runtime", non_empty=True)
         config = _object(agent, "config", problems, path="agent.config", required=False)
+    resume = _resume(document, problems)
     if problems:
         raise BadRequest(_summary(problems), INVALID_REQUEST, problems)
 
@@ -101,7 +120,30 @@ def parse_run_request(body: bytes) -> RunRequest:
         execution_id=execution_id,
         agent=AgentSpec(id=agent_id, name=agent_name, runtime=runtime, config=config or {}),
         input_data=input_data or {},
+        resume=resume,
     )
+
+
+def _resume(document: dict[str, Any], problems: dict[str, str]) -> Resume | None:
+    resume = _object(document, "resume", problems, required=False)
+    if resume is None:
+        return None
+    interrupt_id = _string(resume, "interrupt_id", problems, path="resume.interrupt_id", non_empty=True)
+    kind = _string(resume, "kind", problems, path="resume.kind")
+    payload = _object(resume, "payload", problems, path="resume.payload", required=True)
+    state = _object(resume, "state", problems, path="resume.state", required=True)
+    if "answer" not in resume:
+        problems["resume.answer"] = REQUIRED
+    if isinstance(kind, str) and kind not in interrupts.KINDS:
+        problems["resume.kind"] = f"Must be one of: {', '.join(interrupts.KINDS)}."
+    if any(path.startswith("resume.") for path in problems):
+        return None
+    try:
+        answer = interrupts.check_answer(kind, payload, resume["answer"])
+    except interrupts.InvalidAnswer as error:
+        problems["resume.answer"] = error.message
+        return None
+    return Resume(interrupt_id=interrupt_id, kind=kind, payload=payload, state=state, answer=answer)
 
 
 def _parse_json(body: bytes) -> Any:

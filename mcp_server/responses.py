@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from mcp_server.events import ERROR, RESULT, Event
+from mcp_server.events import ERROR, INTERRUPT, RESULT, Event
 
 T = TypeVar("T")
 
@@ -178,10 +178,11 @@ class EventStreamResponse:
 class RunSummaryResponse:
     """Waits for a run to end and answers with one JSON summary of it.
 
-    ``{"status": "completed"|"failed", "output": {...}|null,
-    "events": [{"type", "data"}, ...], "error": {"message", "code"}|null}``;
-    ``events`` holds the agent events only, the terminal one is ``output`` or
-    ``error``. A client disconnect cancels the run as in SSE mode.
+    ``{"status": "completed"|"failed"|"interrupted", "output": {...}|null,
+    "events": [{"type", "data"}, ...], "error": {"message", "code"}|null}``,
+    and ``"interrupt": {"kind", "payload", "state"}`` when the run waits for a
+    person; ``events`` holds the agent events only, the terminal one is
+    ``output``, ``interrupt`` or ``error``. A client disconnect cancels the run as in SSE mode.
     """
 
     def __init__(self, run: AsyncIterator[Event]) -> None:
@@ -201,6 +202,8 @@ async def summarize_run(run: AsyncIterator[Event]) -> dict[str, Any]:
         async for event in events:
             if event.type == RESULT:
                 summary.update(status="completed", output=event.data["output"])
+            elif event.type == INTERRUPT:
+                summary.update(status="interrupted", interrupt=event.data)
             elif event.type == ERROR:
                 summary["error"] = event.data
             else:

@@ -4,7 +4,7 @@
 can rely on a few guarantees whatever the runtime does:
 
 * agent events pass through untouched, and exactly one terminal event
-  (``result`` or ``error``) comes last;
+  (``result``, ``interrupt`` or ``error``) comes last;
 * runtime crashes and contract violations become an ``error`` event with a
   message for people; the traceback goes to the log, never to the client;
 * the run is counted in ``ActiveRuns`` while it executes and is logged once
@@ -25,12 +25,15 @@ from contextlib import aclosing
 
 from mcp_server.events import (
     AGENT_EVENT_TYPES,
+    ERROR,
     RESULT,
     RUNTIME_ERROR,
     Event,
+    Interrupt,
     Result,
     RuntimeFailure,
     error_event,
+    interrupt_event,
     result_event,
 )
 from mcp_server.protocol import RunRequest
@@ -82,7 +85,7 @@ async def execute_run(runtime: Runtime, request: RunRequest, active_runs: Active
                 f"The {runtime.name!r} runtime failed unexpectedly; the MCP server log has the details.",
                 RUNTIME_ERROR,
             )
-        outcome = "completed" if terminal.type == RESULT else "failed"
+        outcome = {RESULT: "completed", ERROR: "failed"}.get(terminal.type, "interrupted")
     finally:
         # Bookkeeping happens before the terminal event is handed out, so a
         # client that has read the result already sees active_runs without it.
@@ -98,9 +101,13 @@ async def execute_run(runtime: Runtime, request: RunRequest, active_runs: Active
 
 
 def _terminal_event(runtime: Runtime, item: object) -> Event:
-    """The ``result`` event for a runtime's ``Result``; anything else breaks the contract."""
+    """The ``result`` event for a ``Result``, the ``interrupt`` event for an ``Interrupt``; else a violation."""
     if isinstance(item, Event):
         raise _contract_violation(runtime, f"yielded an event of type {item.type!r}, which is not an agent event")
+    if isinstance(item, Interrupt):
+        if not (isinstance(item.payload, dict) and isinstance(item.state, dict)):
+            raise _contract_violation(runtime, "produced an Interrupt whose payload or state is not a JSON object")
+        return interrupt_event(item)
     if not isinstance(item, Result):
         raise _contract_violation(
             runtime, f"yielded a {type(item).__name__}, which is neither an agent event nor a Result"

@@ -100,5 +100,5 @@ def test_the_agent_list_shows_each_agents_latest_execution_in_constant_queries(
 def test_it_lists_the_runtimes_with_their_config_schemas(api_as, owner):
     runtimes = api_as(owner).get("/api/runtimes/").json()
     synthetic = next(runtime for runtime in runtimes if runtime["name"] == "synthetic")
-    assert set(synthetic["config_schema"]["properties"]) == {"steps", "tokens", "delay_ms", "fail_at", "stamp"}
+    assert set(synthetic["config_schema"]["properties"]) == {"steps", "tokens", "delay_ms", "fail_at", "stamp", "ask"}
     assert synthetic["description"]

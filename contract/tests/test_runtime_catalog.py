@@ -47,7 +47,7 @@ def test_it_reads_the_file_and_compiles_each_runtimes_validators_once():
 
 def test_check_config_fills_in_the_defaults():
     assert check_config("synthetic", {"steps": 1}) == {
-        "steps": 1, "tokens": 20, "delay_ms": 0, "fail_at": None, "stamp": False}
+        "steps": 1, "tokens": 20, "delay_ms": 0, "fail_at": None, "stamp": False, "ask": None}
 
 
 def test_check_config_names_each_bad_option():

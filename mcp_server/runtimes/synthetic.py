@@ -21,6 +21,13 @@ one option that makes two runs differ.
 counted from 1) with a ``synthetic_failure`` error and ends
 the run; a ``k`` beyond the last event never fires.
 
+``ask = {"question", "choices"?, "after"?}`` makes the run wait for a
+person (an ``ask_human`` interrupt) once ``after`` events of the script are
+out (by default, after the steps); resumed, it plays the rest of the
+script and its result carries the ``answer``. The script is the same with
+or without the pause, so a resumed run's events, counted over both parts,
+are the script's.
+
 With ``delay_ms = 0`` the script never sleeps. Handing the event loop back
 now and then, so cancellation and keep-alive pings still happen during a
 burst, is done for every runtime by ``mcp_server.runs``.
@@ -32,8 +39,9 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 
+from contract import interrupts
 from mcp_server import events
-from mcp_server.events import Event, Result, RuntimeFailure
+from mcp_server.events import Event, Interrupt, Result, RuntimeFailure
 from mcp_server.protocol import RunRequest
 from mcp_server.runtimes.base import Runtime
 
@@ -73,17 +81,40 @@ class SyntheticRuntime(Runtime):
                 "default": False,
                 "description": "Add emitted_at (Unix time) to each token event, for latency benchmarks.",
             },
+            "ask": {
+                "type": ["object", "null"],
+                "default": None,
+                "description": "Wait for a person's answer to this question once `after` events are out "
+                "(default: after the steps); null never asks.",
+                "additionalProperties": False,
+                "required": ["question"],
+                "properties": {
+                    "question": {"type": "string", "minLength": 1, "maxLength": 2000},
+                    "choices": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 20},
+                    "after": {"type": "integer", "minimum": 0},
+                },
+            },
         },
     }
     input_schema = {"type": "object", "description": "Anything: the result echoes it as input."}
     input_example = {"prompt": "hello"}
 
-    async def run(self, request: RunRequest) -> AsyncIterator[Event | Result]:
+    async def run(self, request: RunRequest) -> AsyncIterator[Event | Result | Interrupt]:
         config = request.agent.config
         fail_at = config["fail_at"]
         delay_seconds = config["delay_ms"] / 1000
+        ask = config["ask"]
+        asked_after = None if ask is None else ask.get("after", 2 * config["steps"])
+        resumed_after = _resumed_after(request)
         deltas: list[str] = []
         for number, event in enumerate(script(config["steps"], config["tokens"]), start=1):
+            if resumed_after is not None and number <= resumed_after:
+                if event.type == events.TOKEN:
+                    deltas.append(event.data["content"])  # sent before the pause
+                continue
+            if number - 1 == asked_after and resumed_after is None:
+                yield Interrupt(interrupts.ASK_HUMAN, _question(ask), {"after": asked_after})
+                return
             if number == fail_at:
                 raise RuntimeFailure(f"Synthetic failure at event {number}", SYNTHETIC_FAILURE)
             if event.type == events.TOKEN:
@@ -93,14 +124,29 @@ class SyntheticRuntime(Runtime):
                 if config["stamp"]:
                     event = events.Event(events.TOKEN, {**event.data, "emitted_at": time.time()})
             yield event
-        yield Result(
-            {
-                "text": "".join(deltas),
-                "steps": config["steps"],
-                "tokens": config["tokens"],
-                "input": request.input_data,
-            }
-        )
+        if asked_after is not None and resumed_after is None:
+            # Asked after the last event: nothing follows the question but the result.
+            yield Interrupt(interrupts.ASK_HUMAN, _question(ask), {"after": asked_after})
+            return
+        output = {"text": "".join(deltas), "steps": config["steps"], "tokens": config["tokens"],
+                  "input": request.input_data}
+        if request.resume is not None:
+            output["answer"] = request.resume.answer
+        yield Result(output)
+
+
+def _question(ask: dict) -> dict:
+    return {key: ask[key] for key in ("question", "choices") if key in ask}
+
+
+def _resumed_after(request: RunRequest) -> int | None:
+    """How many events of the script went out before the pause this run resumes from, or None."""
+    if request.resume is None:
+        return None
+    after = request.resume.state.get("after")
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        raise RuntimeFailure("The resume state is not this runtime's.", "invalid_resume")
+    return after
 
 
 def script(steps: int, tokens: int) -> Iterator[Event]:

@@ -24,6 +24,16 @@ How the model picks a tool depends on the provider:
 A tool that fails returns ``{"error": message}`` to the model instead of
 failing the run. Result: ``{"text", "tool_calls": [{"tool", "arguments",
 "result"}], "iterations", "provider", "model"}``.
+
+A person can be in the loop. With ``ask_human`` among its ``tools`` the
+model may ask the user a question; a tool listed in ``confirm_tools`` is
+only called once the user approved the call (or edited its arguments; a
+rejection goes back to the model as the tool's error). Either way the run
+ends its stream with an ``Interrupt`` whose state is the whole loop
+(``ReActLoop.checkpoint``: the conversation with the model, the calls made,
+the calls of the turn still to make), and the run resumed with the answer
+goes on from that call: nothing already done is done again. A call that
+needs a person emits its ``tool_call`` and ``tool_result`` once answered.
 """
 
 from __future__ import annotations
@@ -33,10 +43,12 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from contract import interrupts
 from mcp_server import events
 from mcp_server.agent_tools import AGENT_TOOLS, AgentTool, ToolContext, ToolError
-from mcp_server.events import Event, Result
-from mcp_server.protocol import RunRequest
+from mcp_server.agent_tools.human import ASK_HUMAN_TOOL
+from mcp_server.events import Event, Interrupt, Result, RuntimeFailure
+from mcp_server.protocol import Resume, RunRequest
 from mcp_server.providers import Provider, TextDelta, ToolCall, ToolSpec
 from mcp_server.runtimes.base import Runtime
 from mcp_server.runtimes.llm import (
@@ -57,6 +69,18 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 ANSWER = "answer"
 DECISION_MAX_TOKENS = 256
+# Every tool a config may list: the built-in ones and the person.
+OFFERABLE_TOOLS: dict[str, AgentTool] = {**AGENT_TOOLS, ASK_HUMAN_TOOL.name: ASK_HUMAN_TOOL}
+INVALID_RESUME = "invalid_resume"
+
+
+class Pause(Exception):
+    """The loop needs a person before its next call: ``kind`` and ``payload`` of the interrupt."""
+
+    def __init__(self, kind: str, payload: dict[str, Any]) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.payload = payload
 
 
 class ToolsRuntime(Runtime):
@@ -76,24 +100,37 @@ class ToolsRuntime(Runtime):
             },
             "tools": {
                 "type": "array",
-                "items": {"enum": sorted(AGENT_TOOLS)},
+                "items": {"enum": sorted(OFFERABLE_TOOLS)},
                 "uniqueItems": True,
                 "default": sorted(AGENT_TOOLS),
-                "description": "The built-in tools the agent may use.",
+                "description": "The tools the agent may use; ask_human lets it ask the user and wait.",
+            },
+            "confirm_tools": {
+                "type": "array",
+                "items": {"enum": sorted(AGENT_TOOLS)},
+                "uniqueItems": True,
+                "default": [],
+                "description": "Tools called only once the user approved the call (or edited its arguments).",
             },
         },
     }
     input_schema = llm_input_schema("The request or question; the agent uses its tools to answer it.")
     input_example = {"message": "What is 17 * 23 + 4?"}
 
-    async def run(self, request: RunRequest) -> AsyncIterator[Event | Result]:
+    async def run(self, request: RunRequest) -> AsyncIterator[Event | Result | Interrupt]:
         config = request.agent.config
-        messages = conversation(request.input_data)
         provider = provider_for(request)
-        loop = ReActLoop(provider, config, ToolContext(request.agent.id, request.services))
-        steps = loop.native_steps(messages) if provider.native_tool_calls else loop.json_steps(messages)
-        async for event in steps:
-            yield event
+        context = ToolContext(request.agent.id, request.services)
+        if request.resume is None:
+            loop = ReActLoop.start(provider, config, context, conversation(request.input_data))
+        else:
+            loop = ReActLoop.resume(provider, config, context, request.resume)
+        try:
+            async for event in loop.steps():
+                yield event
+        except Pause as pause:
+            yield Interrupt(pause.kind, pause.payload, loop.checkpoint())
+            return
         yield events.done()
         yield Result(
             {
@@ -107,91 +144,205 @@ class ToolsRuntime(Runtime):
 
 
 class ReActLoop:
-    """One run's loop; ``answer``, ``calls`` and ``iterations`` hold its outcome."""
+    """One run's loop; ``answer``, ``calls`` and ``iterations`` hold its outcome.
+
+    Everything the loop knows between two model calls is in plain JSON
+    attributes, so that a pause can checkpoint it (``checkpoint``) and a
+    resumed run, maybe on another server, rebuild it (``resume``):
+
+    ``chat``        the messages sent to the model so far
+    ``messages``    the user's conversation (the JSON loop answers from it)
+    ``calls``       the calls made, with their results
+    ``iterations``  model calls made
+    ``pending``     the calls of the current turn still to make, each
+                    ``{"id", "name", "arguments", "decision"}``
+    ``must_answer`` the next turn must answer (native loop: every call of
+                    the turn was a repeat)
+    """
+
+    STATE = ("chat", "messages", "calls", "iterations", "pending", "must_answer", "seen")
 
     def __init__(self, provider: Provider, config: dict[str, Any], context: ToolContext) -> None:
         self.provider = provider
         self.config = config
         self.context = context
-        self.tools: dict[str, AgentTool] = {name: AGENT_TOOLS[name] for name in config["tools"]}
+        self.tools: dict[str, AgentTool] = {name: OFFERABLE_TOOLS[name] for name in config["tools"]}
+        self.native = provider.native_tool_calls
         self.answer = ""
+        self.chat: list[dict[str, Any]] = []
+        self.messages: list[dict[str, Any]] = []
         self.calls: list[dict[str, Any]] = []
         self.iterations = 0
-        self._seen: set[str] = set()
+        self.pending: list[dict[str, Any]] = []
+        self.must_answer = False
+        self.seen: list[str] = []
+        self._answer: Any = None  # the person's answer for pending[0], on resume
 
-    async def native_steps(self, messages: list[dict]) -> AsyncIterator[Event]:
-        chat = [{"role": "system", "content": self.config["system_prompt"]}, *messages]
-        specs = tuple(ToolSpec(tool.name, tool.description, tool.parameters) for tool in self.tools.values())
-        must_answer = not specs
-        for iteration in self._iterations():
-            yield self._thinking(iteration)
-            must_answer = must_answer or iteration == self.config["max_iterations"]
-            turn = TextCollector()
-            calls: list[ToolCall] = []
-            request = chat_request(self.config, chat, tools=specs, tool_choice="none" if must_answer else "auto")
-            async for item in self.provider.stream(request):
-                if isinstance(item, TextDelta) and item.text:
-                    turn.parts.append(item.text)
-                    yield events.token(item.text)
-                elif isinstance(item, ToolCall) and not must_answer:
-                    calls.append(item)
-            if not calls:
-                self.answer = turn.text
-                return
-            chat.append(
-                {
-                    "role": "assistant",
-                    "content": turn.text or None,
-                    "tool_calls": [
-                        {"id": call.id, "type": "function",
-                         "function": {"name": call.name, "arguments": call.raw_arguments}}
-                        for call in calls
-                    ],
-                }
-            )
-            repeats = 0
-            for call in calls:
-                repeats += self._is_repeat(call.name, call.arguments)
-                async for event in self._use_tool(call.name, call.arguments):
-                    yield event
-                chat.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(self.calls[-1]["result"])})
-            must_answer = repeats == len(calls)
+    @classmethod
+    def start(cls, provider, config, context, messages: list[dict]) -> ReActLoop:
+        loop = cls(provider, config, context)
+        system = config["system_prompt"] if loop.native else loop._json_instructions()
+        loop.messages = messages
+        loop.chat = [{"role": "system", "content": system}, *messages]
+        loop.must_answer = loop.native and not loop.tools
+        return loop
 
-    async def json_steps(self, messages: list[dict]) -> AsyncIterator[Event]:
-        chat = [{"role": "system", "content": self._json_instructions()}, *messages]
-        schema = decision_schema(self.tools.values())
-        for iteration in self._iterations():
-            yield self._thinking(iteration)
-            if not self.tools or iteration == self.config["max_iterations"]:
-                break
-            decision_text = ""
-            max_tokens = min(self.config["max_tokens"], DECISION_MAX_TOKENS)
-            request = chat_request(self.config, chat, json_schema=schema, max_tokens=max_tokens)
-            async for item in self.provider.stream(request):
-                if isinstance(item, TextDelta):
-                    decision_text += item.text
-            decision = _parse_decision(decision_text)
-            if decision is None or decision["tool"] == ANSWER:
-                break
-            name, arguments = decision["tool"], decision.get("arguments", {})
-            if self._is_repeat(name, arguments):
-                break
-            async for event in self._use_tool(name, arguments):
+    @classmethod
+    def resume(cls, provider, config, context, resume: Resume) -> ReActLoop:
+        loop = cls(provider, config, context)
+        state = resume.state
+        if state.get("native") != loop.native or not _is_state(state):
+            raise RuntimeFailure("The resume state is not this agent's tools loop.", INVALID_RESUME)
+        for name in cls.STATE:
+            setattr(loop, name, state[name])
+        if not loop.pending or _kind_of(loop.pending[0]["name"], config) != resume.kind:
+            raise RuntimeFailure("The resume answers no call this loop waits for.", INVALID_RESUME)
+        loop._answer = resume.answer
+        return loop
+
+    def checkpoint(self) -> dict[str, Any]:
+        return {"native": self.native, **{name: getattr(self, name) for name in self.STATE}}
+
+    async def steps(self) -> AsyncIterator[Event]:
+        """The loop's events up to the answer (streamed); raises ``Pause`` when a call needs a person."""
+        if self.pending:
+            async for event in self._make_pending_calls():
                 yield event
-            chat.append({"role": "assistant", "content": decision_text})
-            chat.append({"role": "user", "content": f"Result of {name}: {json.dumps(self.calls[-1]['result'])}\n"
-                         'Reply with the next JSON action, or {"tool": "answer"} if you can answer now.'})
+        turns = self._native_turn if self.native else self._json_turn
+        while (iteration := self._next_iteration()) is not None:
+            yield self._thinking(iteration)
+            answered = False
+            async for event in turns(iteration):
+                if event is None:
+                    answered = True
+                else:
+                    yield event
+            if answered:
+                break
+            async for event in self._make_pending_calls():
+                yield event
+        if not self.native:
+            async for event in self._json_answer():
+                yield event
+
+    async def _native_turn(self, iteration: int) -> AsyncIterator[Event | None]:
+        """One model call; its text streams. Yields None last when it answered (no tool call)."""
+        must_answer = self.must_answer or iteration == self.config["max_iterations"]
+        specs = tuple(ToolSpec(tool.name, tool.description, tool.parameters) for tool in self.tools.values())
+        turn = TextCollector()
+        calls: list[ToolCall] = []
+        request = chat_request(self.config, self.chat, tools=specs, tool_choice="none" if must_answer else "auto")
+        async for item in self.provider.stream(request):
+            if isinstance(item, TextDelta) and item.text:
+                turn.parts.append(item.text)
+                yield events.token(item.text)
+            elif isinstance(item, ToolCall) and not must_answer:
+                calls.append(item)
+        if not calls:
+            self.answer = turn.text
+            yield None
+            return
+        self.chat.append(
+            {
+                "role": "assistant",
+                "content": turn.text or None,
+                "tool_calls": [
+                    {"id": call.id, "type": "function",
+                     "function": {"name": call.name, "arguments": call.raw_arguments}}
+                    for call in calls
+                ],
+            }
+        )
+        repeats = sum(self._is_repeat(call.name, call.arguments) for call in calls)
+        self.must_answer = repeats == len(calls)
+        self.pending = [{"id": call.id, "name": call.name, "arguments": call.arguments} for call in calls]
+
+    async def _json_turn(self, iteration: int) -> AsyncIterator[Event | None]:
+        """One constrained decision (nothing streams). Yields None when the loop should answer now."""
+        if not self.tools or iteration == self.config["max_iterations"]:
+            yield None
+            return
+        decision_text = ""
+        max_tokens = min(self.config["max_tokens"], DECISION_MAX_TOKENS)
+        request = chat_request(self.config, self.chat, json_schema=decision_schema(self.tools.values()),
+                               max_tokens=max_tokens)
+        async for item in self.provider.stream(request):
+            if isinstance(item, TextDelta):
+                decision_text += item.text
+        decision = _parse_decision(decision_text)
+        if decision is None or decision["tool"] == ANSWER:
+            yield None
+            return
+        name, arguments = decision["tool"], decision.get("arguments", {})
+        if self._is_repeat(name, arguments):
+            yield None
+            return
+        self.pending = [{"id": None, "name": name, "arguments": arguments, "decision": decision_text}]
+
+    async def _json_answer(self) -> AsyncIterator[Event]:
+        """The JSON loop's answer: a free-text call given the question and the results."""
         answer = TextCollector()
-        prompt = [{"role": "system", "content": self.config["system_prompt"]}, *messages[:-1],
-                  {"role": "user", "content": self._question_with_results(messages[-1]["content"])}]
+        prompt = [{"role": "system", "content": self.config["system_prompt"]}, *self.messages[:-1],
+                  {"role": "user", "content": self._question_with_results(self.messages[-1]["content"])}]
         async for event in answer.stream(self.provider, chat_request(self.config, prompt)):
             yield event
         self.answer = answer.text
 
-    def _iterations(self):
-        for iteration in range(1, self.config["max_iterations"] + 1):
-            self.iterations = iteration
-            yield iteration
+    async def _make_pending_calls(self) -> AsyncIterator[Event]:
+        """Make the turn's calls in order; ``Pause`` (leaving them pending) at one that needs a person."""
+        while self.pending:
+            call = self.pending[0]
+            name, arguments = call["name"], call["arguments"]
+            if self._answer is None:
+                self._check_needs_person(name, arguments)
+                result = await self._tool_result(name, arguments)
+            else:
+                arguments, result = await self._answered_call(name, arguments, self._answer)
+                self._answer = None
+            yield events.tool_call(name, arguments if arguments is not None else {})
+            self.calls.append({"tool": name, "arguments": arguments, "result": result})
+            yield events.tool_result(name, result)
+            self.pending.pop(0)
+            self._give_result(call, result)
+
+    def _check_needs_person(self, name: str, arguments: dict | None) -> None:
+        kind = _kind_of(name, self.config)
+        if kind is None or arguments is None:
+            return
+        if kind == interrupts.ASK_HUMAN:
+            try:
+                raise Pause(kind, ASK_HUMAN_TOOL.payload(ASK_HUMAN_TOOL.check_arguments(arguments)))
+            except ToolError:
+                return  # the model's question is malformed: the call's result says so
+        if name in self.tools:
+            raise Pause(kind, {"tool": name, "arguments": arguments})
+
+    async def _answered_call(self, name: str, arguments: dict | None, answer: Any) -> tuple[dict | None, Any]:
+        """The arguments the call is made with and its result, given the person's answer."""
+        if name == ASK_HUMAN_TOOL.name:
+            return arguments, {"answer": answer}
+        action = answer["action"]
+        if action == interrupts.REJECT:
+            reason = answer.get("reason")
+            return arguments, {"error": f"The user declined this call{f': {reason}' if reason else '.'}"}
+        if action == interrupts.EDIT:
+            arguments = answer["arguments"]
+        return arguments, await self._tool_result(name, arguments)
+
+    def _give_result(self, call: dict[str, Any], result: Any) -> None:
+        """The call's result goes back to the model, as its provider takes it."""
+        if self.native:
+            self.chat.append({"role": "tool", "tool_call_id": call["id"], "content": json.dumps(result)})
+            return
+        self.chat.append({"role": "assistant", "content": call["decision"]})
+        self.chat.append({"role": "user", "content": f"Result of {call['name']}: {json.dumps(result)}\n"
+                          'Reply with the next JSON action, or {"tool": "answer"} if you can answer now.'})
+
+    def _next_iteration(self) -> int | None:
+        if self.iterations >= self.config["max_iterations"]:
+            return None
+        self.iterations += 1
+        return self.iterations
 
     def _thinking(self, iteration: int) -> Event:
         total = self.config["max_iterations"]
@@ -200,15 +351,10 @@ class ReActLoop:
 
     def _is_repeat(self, name: str, arguments: dict | None) -> bool:
         key = json.dumps([name, arguments], sort_keys=True)
-        repeat = key in self._seen
-        self._seen.add(key)
+        repeat = key in self.seen
+        if not repeat:
+            self.seen.append(key)
         return repeat
-
-    async def _use_tool(self, name: str, arguments: dict | None) -> AsyncIterator[Event]:
-        yield events.tool_call(name, arguments if arguments is not None else {})
-        result = await self._tool_result(name, arguments)
-        self.calls.append({"tool": name, "arguments": arguments, "result": result})
-        yield events.tool_result(name, result)
 
     async def _tool_result(self, name: str, arguments: dict | None) -> Any:
         tool = self.tools.get(name)
@@ -241,6 +387,23 @@ class ReActLoop:
             for call in self.calls
         )
         return f"{question}\n\nTool results:\n{results}\n\nAnswer the question using these results."
+
+
+def _kind_of(name: str, config: dict[str, Any]) -> str | None:
+    """The interrupt a call of this tool waits for, if any."""
+    if name == ASK_HUMAN_TOOL.name and name in config["tools"]:
+        return interrupts.ASK_HUMAN
+    if name in config["confirm_tools"]:
+        return interrupts.CONFIRM_TOOL
+    return None
+
+
+def _is_state(state: dict[str, Any]) -> bool:
+    types = {"chat": list, "messages": list, "calls": list, "iterations": int, "pending": list,
+             "must_answer": bool, "seen": list}
+    return all(isinstance(state.get(name), kind) for name, kind in types.items()) and all(
+        isinstance(call, dict) and isinstance(call.get("name"), str) for call in state["pending"]
+    )
 
 
 def decision_schema(tools) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from httpx_sse import connect_sse
 
-from mcp_server.protocol import AgentSpec, RunRequest
+from mcp_server.protocol import AgentSpec, Resume, RunRequest
 from mcp_server.runs import ActiveRuns, execute_run
 from mcp_server.runtimes import get_runtime
 
@@ -44,7 +44,8 @@ def health(client: httpx.Client) -> dict:
 
 
 async def run_in_process(
-    runtime_name: str, config: dict, input_data: dict, services, agent_id: str = "agent-1"
+    runtime_name: str, config: dict, input_data: dict, services, agent_id: str = "agent-1",
+    resume: Resume | None = None,
 ) -> list[tuple[str, dict]]:
     """Run a runtime in this process, supervised as the server does, and return ``(type, data)`` pairs."""
     runtime = get_runtime(runtime_name)
@@ -53,9 +54,16 @@ async def run_in_process(
         agent=AgentSpec(id=agent_id, name="Test agent", runtime=runtime_name, config=runtime.check_config(config)),
         input_data=input_data,
         services=services,
+        resume=resume,
     )
     return [(event.type, event.data) async for event in execute_run(runtime, request, ActiveRuns())]
 
 
 def event_types(events: list[tuple[str, dict]]) -> list[str]:
     return [event_type for event_type, _ in events]
+
+
+def resume_from(interrupt_data: dict, answer: Any, interrupt_id: str = "interrupt-1") -> Resume:
+    """The resume of a run that ended with this ``interrupt`` event's data, answered with ``answer``."""
+    return Resume(interrupt_id=interrupt_id, kind=interrupt_data["kind"], payload=interrupt_data["payload"],
+                  state=interrupt_data["state"], answer=answer)

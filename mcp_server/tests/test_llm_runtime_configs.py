@@ -23,7 +23,7 @@ def test_every_runtime_describes_itself_in_one_line():
         ("chat", {"temperature": 0.7, "max_tokens": 512}),
         ("rag", {"temperature": 0.2, "max_tokens": 512, "top_k": 4}),
         ("tools", {"temperature": 0.2, "max_tokens": 512, "max_iterations": 5,
-                   "tools": ["calculator", "current_time", "search_knowledge"]}),
+                   "tools": ["calculator", "current_time", "search_knowledge"], "confirm_tools": []}),
     ],
 )
 def test_an_empty_config_gets_the_runtimes_defaults(runtime, defaults):
@@ -35,7 +35,8 @@ def test_an_empty_config_gets_the_runtimes_defaults(runtime, defaults):
 
 def test_it_accepts_a_full_config():
     config = {"provider": "openai", "model": "gpt-4o", "system_prompt": "Hi", "temperature": 0,
-              "max_tokens": 100, "max_iterations": 3, "tools": ["calculator"]}
+              "max_tokens": 100, "max_iterations": 3, "tools": ["calculator", "ask_human"],
+              "confirm_tools": ["calculator"]}
 
     assert get_runtime("tools").check_config(config) == config
 
@@ -51,8 +52,10 @@ def test_it_accepts_a_full_config():
         ("rag", {"top_k": 21}, {"top_k": "Must be at most 20."}),
         ("rag", {"top_k": 2.0}, {"top_k": "Must be an integer."}),
         ("tools", {"max_iterations": 0}, {"max_iterations": "Must be at least 1."}),
-        ("tools", {"tools": ["shell"]}, {"tools.0": "Must be one of: 'calculator', 'current_time', "
+        ("tools", {"tools": ["shell"]}, {"tools.0": "Must be one of: 'ask_human', 'calculator', 'current_time', "
                                                     "'search_knowledge'."}),
+        ("tools", {"confirm_tools": ["ask_human"]}, {"confirm_tools.0": "Must be one of: 'calculator', "
+                                                     "'current_time', 'search_knowledge'."}),
         ("tools", {"system_prompt": None}, {"system_prompt": "Must be a string."}),
     ],
 )

@@ -97,7 +97,8 @@ def test_it_fails_instead_of_emitting_the_chosen_event(fail_at):
 
 
 def test_it_fills_in_defaults_for_missing_options():
-    assert runtime.check_config({}) == {"steps": 3, "tokens": 20, "delay_ms": 0, "fail_at": None, "stamp": False}
+    assert runtime.check_config({}) == {
+        "steps": 3, "tokens": 20, "delay_ms": 0, "fail_at": None, "stamp": False, "ask": None}
 
 
 def test_it_reports_each_bad_option_by_name():
