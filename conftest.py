@@ -20,6 +20,7 @@ from redis import Redis
 from rest_framework.test import APIClient
 
 from testsupport import start_mcp_server
+from testsupport.openai_stub import OpenAIStub
 from testsupport.stack import start_api, start_beat, start_worker
 
 PASSWORD = "correct-horse-battery-staple"
@@ -104,9 +105,19 @@ def redis_url():
 
 
 @pytest.fixture(scope="session")
-def agent_server(tmp_path_factory):
+def llm_stub():
+    """A stand-in OpenAI-compatible LLM on loopback: agents whose config says ``provider: openai`` use it."""
+    with OpenAIStub() as stub:
+        yield stub
+
+
+@pytest.fixture(scope="session")
+def agent_server(tmp_path_factory, llm_stub):
     data = tmp_path_factory.mktemp("agent-server")
-    env = {"MCP_PING_INTERVAL": "1", "MCP_DATA_DIR": str(data), "LLM_PROVIDER": "local"}
+    env = {
+        "MCP_PING_INTERVAL": "1", "MCP_DATA_DIR": str(data), "LLM_PROVIDER": "local",
+        "OPENAI_BASE_URL": llm_stub.base_url, "OPENAI_API_KEY": "sk-test-stub", "OPENAI_MODEL": "stub-model",
+    }
     with start_mcp_server(env=env) as server:
         yield server
 

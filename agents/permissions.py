@@ -2,7 +2,7 @@
 
 Owners may do anything with their own agents, executions and documents.
 Staff see everyone's (the selectors' rule), but changing another user's
-object - editing or deleting an agent, starting or stopping its runs,
+object - editing or deleting an agent, starting or stopping its runs, answering their questions,
 adding or deleting its documents, writing in its threads - takes the Django model permission for
 that change, as in the admin (superusers have them all). Every entry point
 (REST, the sockets) asks ``check_may_change`` before it calls a service.
@@ -14,6 +14,7 @@ EDIT_AGENT = "agents.change_agent"
 DELETE_AGENT = "agents.delete_agent"
 START_EXECUTION = "runs.add_agentexecution"
 STOP_EXECUTION = "runs.change_agentexecution"
+ANSWER_INTERRUPT = "runs.change_interrupt"
 ADD_DOCUMENT = "knowledge.add_agentdocument"
 DELETE_DOCUMENT = "knowledge.delete_agentdocument"
 EDIT_THREAD = "threads.change_thread"

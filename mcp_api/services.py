@@ -55,7 +55,9 @@ Progress: each ``progress`` event of the run becomes one notification, with
 the stage's message; ``progress`` is the event's percent (``total`` 100)
 or, for runs that report none, a count of progress events (no total). MCP
 wants the value to increase with every notification, so an event that does
-not move it is reported a thousandth further on.
+not move it is reported a thousandth further on. A run that waits for a
+person says so in a notification (the question, or the tool to approve,
+and the interrupt's id); the call goes on once it is answered elsewhere.
 """
 
 import asyncio
@@ -72,7 +74,14 @@ from django.conf import settings
 
 from contract.config import InputError
 from contract.errors import PlatformError
-from contract.events import AGENT_EVENT, EXECUTION_COMPLETED, EXECUTION_STOPPED, PROGRESS, TERMINAL_TYPES
+from contract.events import (
+    AGENT_EVENT,
+    EXECUTION_COMPLETED,
+    EXECUTION_INTERRUPTED,
+    EXECUTION_STOPPED,
+    PROGRESS,
+    TERMINAL_TYPES,
+)
 from contract.runtimes import check_input
 from realtime.feed import Feed
 from runs import agent_server
@@ -327,6 +336,9 @@ class ProgressReport:
         self.total = None
 
     def of(self, message):
+        if message["type"] == EXECUTION_INTERRUPTED:
+            # The call goes on once someone answers (the dashboard, REST): the client is told whom it waits for.
+            return self._step(self.value or 0.0), self.total, waiting_text(message["interrupt"])
         if message["type"] != AGENT_EVENT or message["event_type"] != PROGRESS:
             return None
         content = message["content"]
@@ -336,11 +348,22 @@ class ProgressReport:
             target = float(percent)
         else:
             target = (self.value or 0.0) + 1
+        text = content.get("message") or content.get("stage")
+        return self._step(target), self.total, str(text) if text is not None else None
+
+    def _step(self, target):
+        """``target``, or a nudge past the last value: MCP progress must increase."""
         if self.value is not None and target <= self.value:
             target = self.value + self.NUDGE
         self.value = target
-        text = content.get("message") or content.get("stage")
-        return self.value, self.total, str(text) if text is not None else None
+        return target
+
+
+def waiting_text(interrupt):
+    payload = interrupt.get("payload") or {}
+    if interrupt.get("kind") == "ask_human":
+        return f"Waiting for an answer to: {payload.get('question', '')} (interrupt {interrupt.get('id')})"
+    return f"Waiting for approval of a {payload.get('tool', 'tool')} call (interrupt {interrupt.get('id')})"
 
 
 # --- Stopping, and the calls a cancellation can name -------------------------------------------

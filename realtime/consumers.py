@@ -2,7 +2,8 @@
 
 Both speak one protocol (``PlatformSocket``): authenticate with the session
 cookie or a first ``authenticate`` frame, then ``start_agent``,
-``stop_agent``, ``subscribe``, ``unsubscribe`` and ``ping``. They differ in
+``stop_agent``, ``answer_interrupt`` (answered ``interrupt_answered``),
+``subscribe``, ``unsubscribe`` and ``ping``. They differ in
 what they reach: the agent socket one agent's executions (and it hears of
 every status change of that agent), the user socket every execution the
 user may see, with ``start_agent`` naming the agent.
@@ -36,8 +37,14 @@ from config.errors import check_data, socket_error
 from config.limits import MAX_FRAME_BYTES, TooDeep, parse_json, quoted, size_text
 from contract.errors import PlatformError
 from runs import events, selectors, services
-from runs.models import AgentExecution
-from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer, after_seq_field
+from runs.models import AgentExecution, Interrupt
+from runs.serializers import (
+    AnswerSerializer,
+    ExecutionCreateSerializer,
+    ExecutionSerializer,
+    InterruptSerializer,
+    after_seq_field,
+)
 
 from .channel_layer import UNAVAILABLE_ERRORS
 from .feed import Feed, LiveDispatch, first_chunk_if_visible
@@ -68,6 +75,10 @@ class SubscribeFrame(ExecutionFrame):
 
 class StartFrame(ExecutionCreateSerializer):
     agent_id = serializers.UUIDField()
+
+
+class AnswerFrame(AnswerSerializer):
+    interrupt_id = serializers.UUIDField()
 
 
 class NotFound(PlatformError):
@@ -236,6 +247,23 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
         permissions.check_may_change(self.user, execution.agent.owner_id, permissions.STOP_EXECUTION)
         services.stop_execution(execution)
 
+    async def answer_interrupt(self, content):
+        frame = check_data(AnswerFrame, content)
+        # Carried out even if the client leaves meanwhile, like a stop: the person answered.
+        answered = await carried_out(
+            database_sync_to_async(self._answer)(str(frame["interrupt_id"]), frame["answer"])
+        )
+        await self.send(text_data=JSONRenderer().render({"type": "interrupt_answered", "interrupt": answered}).decode())
+
+    def _answer(self, interrupt_id, answer):
+        reachable = Interrupt.objects.filter(execution__in=self.executions()).select_related("execution__agent")
+        interrupt = reachable.filter(id=interrupt_id).first()
+        if interrupt is None:
+            raise NotFound("No such interrupt.")
+        permissions.check_may_change(self.user, interrupt.execution.agent.owner_id, permissions.ANSWER_INTERRUPT)
+        services.answer_interrupt(interrupt, answer, self.user)
+        return InterruptSerializer(reachable.select_related("answered_by").get(id=interrupt_id)).data
+
     async def subscribe(self, content):
         frame = check_data(SubscribeFrame, content)
         execution_id, after_seq = str(frame["execution_id"]), frame["after_seq"]
@@ -288,6 +316,7 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
     actions = {
         "start_agent": start_agent,
         "stop_agent": stop_agent,
+        "answer_interrupt": answer_interrupt,
         "subscribe": subscribe,
         "unsubscribe": unsubscribe,
         "ping": ping,

@@ -8,7 +8,7 @@ from agents import permissions
 from contract.errors import PlatformError
 
 from . import services
-from .models import AgentEvent, AgentExecution
+from .models import AgentEvent, AgentExecution, Interrupt
 
 # An execution can hold tens of thousands of events; the page shows the
 # first ones and the API serves the rest.
@@ -37,6 +37,22 @@ class EventInline(admin.TabularInline):
         return False
 
 
+class InterruptInline(admin.TabularInline):
+    """The questions the run asked, and who answered them when: part of the audit trail."""
+
+    model = Interrupt
+    fields = ["id", "kind", "payload", "created_at", "expires_at", "answer", "answered_by", "answered_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AgentExecution)
 class AgentExecutionAdmin(admin.ModelAdmin):
     list_display = ["short_id", "agent", "owner", "status", "created_at", "duration_display", "error_code"]
@@ -44,7 +60,7 @@ class AgentExecutionAdmin(admin.ModelAdmin):
     search_fields = ["id", "agent__name", "agent__owner__username", "error_message"]
     list_select_related = ["agent", "agent__owner"]
     date_hierarchy = "created_at"
-    inlines = [EventInline]
+    inlines = [InterruptInline, EventInline]
     actions = ["stop_selected", "rerun_selected"]
     readonly_fields = [
         "id",

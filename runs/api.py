@@ -8,18 +8,25 @@ from urllib.parse import urlencode
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents import permissions
+from config.schema import ErrorSerializer
 from contract.errors import PlatformError
 
 from . import selectors, services
-from .models import AgentExecution
-from .serializers import EventPageSerializer, EventQuerySerializer, ExecutionSerializer
+from .models import AgentExecution, Interrupt
+from .serializers import (
+    AnswerSerializer,
+    EventPageSerializer,
+    EventQuerySerializer,
+    ExecutionSerializer,
+    InterruptSerializer,
+)
 
 
 class ExecutionFilter(django_filters.FilterSet):
@@ -71,6 +78,53 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
             params = urlencode({"after_seq": messages[-1]["seq"], "limit": limit})
             next_url = request.build_absolute_uri(f"{request.path}?{params}")
         return Response({"results": messages, "next": next_url})
+
+
+class InterruptFilter(django_filters.FilterSet):
+    execution = django_filters.UUIDFilter(field_name="execution_id")
+    thread = django_filters.UUIDFilter(field_name="execution__thread_id")
+    open = django_filters.BooleanFilter(method="filter_open", label="Only those still waiting for an answer.")
+
+    class Meta:
+        model = Interrupt
+        fields = ["execution", "thread", "open"]
+
+    def filter_open(self, queryset, name, value):
+        waiting = {"answered_at": None, "execution__status": AgentExecution.Status.WAITING_INPUT}
+        return queryset.filter(**waiting) if value else queryset.exclude(**waiting)
+
+
+class InterruptViewSet(viewsets.ReadOnlyModelViewSet):
+    """The questions runs ask people; answering one (once) resumes its run."""
+
+    serializer_class = InterruptSerializer
+    filterset_class = InterruptFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Interrupt.objects.none()
+        return selectors.interrupts_visible_to(self.request.user).order_by("-created_at")
+
+    @extend_schema(
+        request=AnswerSerializer,
+        responses={
+            200: InterruptSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="Answered already (already_answered; the first answer counts), or the run no longer "
+                "waits (interrupt_closed: stopped, expired).",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        """Answer the interrupt, once; its run goes on with the answer."""
+        interrupt = self.get_object()
+        permissions.check_may_change(request.user, interrupt.execution.agent.owner_id, permissions.ANSWER_INTERRUPT)
+        serializer = AnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        interrupt = services.answer_interrupt(interrupt, serializer.validated_data["answer"], request.user)
+        return Response(InterruptSerializer(selectors.interrupts_visible_to(request.user).get(id=interrupt.id)).data)
 
 
 class ExecutionStreamView(APIView):

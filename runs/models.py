@@ -6,6 +6,7 @@ The tables keep the names they had when these models lived in the agents app
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from agents.models import Agent
@@ -19,26 +20,30 @@ class AgentExecution(models.Model):
     when a run was lost before its first agent event and is started again
     (``attempt`` counts the runs, bounded). A run of a thread that must wait
     for the thread's active run starts ``queued`` (queued -> pending once
-    the thread is free, or queued -> stopped). Every move is made by
-    ``runs.services`` as a conditional UPDATE (recorded as an event from
-    pending on).
+    the thread is free, or queued -> stopped). A run that must wait for a
+    person goes running -> waiting_input (an ``Interrupt``), holding no
+    worker, and back to running when a worker claims it once answered, or
+    waiting_input -> stopped | failed (a stop, the interrupt's expiry).
+    Every move is made by ``runs.services`` as a conditional UPDATE
+    (recorded as an event from pending on).
 
-    A thread has at most one active (pending or running) execution: a
-    partial unique index says so, so two api processes starting runs of one
-    thread at once cannot both succeed.
+    A thread has at most one active (pending, running or waiting) execution:
+    a partial unique index says so, so two api processes starting runs of
+    one thread at once cannot both succeed.
     """
 
     class Status(models.TextChoices):
         QUEUED = "queued"
         PENDING = "pending"
         RUNNING = "running"
+        WAITING_INPUT = "waiting_input"
         COMPLETED = "completed"
         FAILED = "failed"
         STOPPED = "stopped"
 
     TERMINAL_STATUSES = (Status.COMPLETED, Status.FAILED, Status.STOPPED)
     # The statuses of the one run a thread may have at a time.
-    ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
+    ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING, Status.WAITING_INPUT)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="executions")
@@ -64,6 +69,7 @@ class AgentExecution(models.Model):
     attempt = models.PositiveSmallIntegerField(default=1, help_text="Which run of this execution this is.")
     # When the task message of a pending execution was last sent: the sweep
     # sends it again when it stays pending too long after (the message may be lost).
+    # A waiting execution has one once answered: its task resumes it.
     dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -77,7 +83,7 @@ class AgentExecution(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["thread"],
-                condition=models.Q(status__in=["pending", "running"]),
+                condition=models.Q(status__in=["pending", "running", "waiting_input"]),
                 name="execution_one_active_per_thread",
             )
         ]
@@ -121,3 +127,38 @@ class AgentEvent(models.Model):
 
     def __str__(self):
         return f"{self.seq} {self.event_type}"
+
+
+class Interrupt(models.Model):
+    """A run waiting for a person: a question (``ask_human``) or a tool call to confirm (``confirm_tool``).
+
+    ``payload`` is what the person sees; ``state`` is the runtime's
+    checkpoint, sent back to the agent server with the answer so the run
+    goes on from where it paused (never shown to clients). An interrupt is
+    answered at most once (``answered_at``); while its execution waits
+    unanswered past ``expires_at``, the sweep fails the run.
+    """
+
+    class Kind(models.TextChoices):
+        ASK_HUMAN = "ask_human"
+        CONFIRM_TOOL = "confirm_tool"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    execution = models.ForeignKey(AgentExecution, on_delete=models.CASCADE, related_name="interrupts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    payload = models.JSONField(default=dict)
+    state = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answer = models.JSONField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["execution", "created_at"], name="interrupt_execution_idx")]
+
+    def __str__(self):
+        return f"{self.kind} #{str(self.id)[:8]}"

@@ -2,7 +2,7 @@
 
 from . import event_store
 from .events import event_message
-from .models import AgentEvent, AgentExecution
+from .models import AgentEvent, AgentExecution, Interrupt
 
 
 def executions_visible_to(user):
@@ -11,6 +11,30 @@ def executions_visible_to(user):
     if not user.is_staff:
         executions = executions.filter(agent__owner=user)
     return executions
+
+
+def interrupts_visible_to(user):
+    """The interrupts of the executions a user sees."""
+    return Interrupt.objects.filter(execution__in=executions_visible_to(user)).select_related(
+        "execution__agent", "answered_by"
+    )
+
+
+def answered_interrupt(execution_id):
+    """The interrupt a run resumes from: its newest answered one (None if it never was)."""
+    answered = Interrupt.objects.filter(execution_id=execution_id, answered_at__isnull=False)
+    return answered.order_by("-created_at").first()
+
+
+def open_interrupt(execution_id):
+    """The unanswered interrupt a waiting execution waits on, or None."""
+    return (
+        Interrupt.objects.filter(
+            execution_id=execution_id, answered_at=None, execution__status=AgentExecution.Status.WAITING_INPUT
+        )
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def event_messages_after(execution_id, after_seq, limit, before_seq=None):

@@ -4,14 +4,26 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.limits import MAX_INPUT_BYTES, MAX_SEQ, check_json_object
-from contract.events import AGENT_EVENT, AGENT_EVENT_FIELDS, EXECUTION_REQUEUED, EXECUTION_STARTED, TERMINAL_TYPES
+from config.limits import MAX_INPUT_BYTES, MAX_SEQ, check_json_object, json_value_error
+from contract.events import (
+    AGENT_EVENT,
+    AGENT_EVENT_FIELDS,
+    EXECUTION_INTERRUPTED,
+    EXECUTION_REQUEUED,
+    EXECUTION_RESUMED,
+    EXECUTION_STARTED,
+    TERMINAL_TYPES,
+)
 
-from .models import AgentExecution
+from .models import AgentExecution, Interrupt
 
 # The order of a run: started, its agent events, one terminal type; a run lost
-# before its first agent event is requeued and started again.
-MESSAGE_TYPES = [EXECUTION_STARTED, EXECUTION_REQUEUED, AGENT_EVENT, *sorted(TERMINAL_TYPES)]
+# before its first agent event is requeued and started again; a run waiting for
+# a person is interrupted, then resumed.
+MESSAGE_TYPES = [
+    EXECUTION_STARTED, EXECUTION_REQUEUED, AGENT_EVENT, EXECUTION_INTERRUPTED, EXECUTION_RESUMED,
+    *sorted(TERMINAL_TYPES),
+]
 
 
 class ExecutionSerializer(serializers.ModelSerializer):
@@ -69,6 +81,10 @@ class EventSerializer(serializers.Serializer):
         required=False, help_text="execution_error, execution_stopped and execution_requeued."
     )
     code = serializers.CharField(required=False, help_text="execution_error and execution_requeued.")
+    interrupt = AnyObjectField(
+        required=False, help_text="execution_interrupted only: {id, kind (ask_human | confirm_tool), payload}."
+    )
+    interrupt_id = serializers.UUIDField(required=False, help_text="execution_resumed only.")
 
 
 class EventPageSerializer(serializers.Serializer):
@@ -84,3 +100,42 @@ def after_seq_field():
 class EventQuerySerializer(serializers.Serializer):
     after_seq = after_seq_field()
     limit = serializers.IntegerField(min_value=1, max_value=5000, default=1000)
+
+
+class InterruptSerializer(serializers.ModelSerializer):
+    """A run's question for a person; ``status`` is ``open`` while it waits for its answer."""
+
+    thread = serializers.UUIDField(source="execution.thread_id", read_only=True, allow_null=True)
+    answered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    status = serializers.SerializerMethodField(help_text="open | answered | closed (the run ended unanswered).")
+    payload = AnyObjectField(
+        read_only=True,
+        help_text="ask_human: {question, choices?}; confirm_tool: {tool, arguments}.",
+    )
+    answer = serializers.JSONField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Interrupt
+        fields = [
+            "id", "execution", "thread", "kind", "payload", "status", "created_at", "expires_at",
+            "answer", "answered_by", "answered_at",
+        ]
+        read_only_fields = fields
+
+    def get_status(self, interrupt) -> str:
+        if interrupt.answered_at is not None:
+            return "answered"
+        return "open" if interrupt.execution.status == AgentExecution.Status.WAITING_INPUT else "closed"
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.JSONField(
+        help_text='ask_human: the text (one of the choices, if any); confirm_tool: {"action": "approve"}, '
+        '{"action": "reject", "reason"?} or {"action": "edit", "arguments": {...}}.'
+    )
+
+    def validate_answer(self, value):
+        problem = json_value_error(value, MAX_INPUT_BYTES)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value

@@ -15,6 +15,7 @@ before its first agent event is started again (``give_up_execution``).
 import logging
 import os
 import socket
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
@@ -26,11 +27,12 @@ from django.utils import timezone
 
 from config.throttling import check_start_quota
 from contract.errors import PlatformError
+from contract.interrupts import check_answer
 from realtime.publish import publish, wake_workers_to_stop
-from threads.replies import record_reply
+from threads.replies import record_question, record_reply
 
-from . import event_store, events, hooks
-from .models import AgentEvent, AgentExecution
+from . import event_store, events, hooks, selectors
+from .models import AgentEvent, AgentExecution, Interrupt
 
 logger = logging.getLogger(__name__)
 
@@ -200,21 +202,32 @@ def dispatch(execution_id):
 
 
 def claim_execution(execution_id):
-    """Move a pending execution to running for this worker, or return None.
+    """Move a pending (or an answered waiting) execution to running for this worker, or return None.
 
-    A redelivered or duplicated task finds the execution no longer pending
-    and gets None, so a run never happens twice.
+    A redelivered or duplicated task finds the execution no longer claimable
+    and gets None, so a run never happens twice. A waiting execution whose
+    interrupt was answered (``dispatched_at`` set) is resumed: its event is
+    ``execution_resumed``, and its run request carries the answer.
     """
     now = timezone.now()
-    return _transition(
+    claim = {"to_status": Status.RUNNING, "lease_expires_at": _lease_until(now), "worker": worker_name()}
+    started = _transition(
         execution_id,
         from_statuses=[Status.PENDING],
-        to_status=Status.RUNNING,
         event_type=events.EXECUTION_STARTED,
         content=_started_content,
         started_at=now,
-        lease_expires_at=_lease_until(now),
-        worker=worker_name(),
+        **claim,
+    )
+    if started is not None:
+        return started
+    return _transition(
+        execution_id,
+        from_statuses=[Status.WAITING_INPUT],
+        only_if={"dispatched_at__isnull": False},
+        event_type=events.EXECUTION_RESUMED,
+        content=lambda execution: {"interrupt_id": str(selectors.answered_interrupt(execution.id).id)},
+        **claim,
     )
 
 
@@ -332,23 +345,27 @@ def fail_execution(execution_id, message, code, only_if=None):
 def stop_execution(execution):
     """Ask for an execution to stop; safe to call any number of times, from any process.
 
-    A pending (or queued) execution is stopped at once. A running one is marked, and its
+    A pending, queued or waiting execution is stopped at once. A running one is marked, and its
     worker is woken through Redis (it also checks the mark on every
     heartbeat); the worker then closes the agent server's stream and writes
     ``execution_stopped``. A terminal execution is left as it is.
     """
     now = timezone.now()
-    stopped = _transition(
-        execution.id,
-        from_statuses=[Status.PENDING, Status.QUEUED],
-        to_status=Status.STOPPED,
-        event_type=events.EXECUTION_STOPPED,
-        content={"message": "Stopped before it started."},
-        stop_requested_at=now,
-        completed_at=now,
-    )
-    if stopped:
-        return stopped
+    for from_statuses, message in (
+        ([Status.PENDING, Status.QUEUED], "Stopped before it started."),
+        ([Status.WAITING_INPUT], "Stopped while it waited for an answer."),
+    ):
+        stopped = _transition(
+            execution.id,
+            from_statuses=from_statuses,
+            to_status=Status.STOPPED,
+            event_type=events.EXECUTION_STOPPED,
+            content={"message": message},
+            stop_requested_at=now,
+            completed_at=now,
+        )
+        if stopped:
+            return stopped
     with transaction.atomic():
         AgentExecution.objects.filter(id=execution.id, status=Status.RUNNING, stop_requested_at=None).update(
             stop_requested_at=now
@@ -378,8 +395,9 @@ def give_up_execution(execution_id, *, code, message, only_if=None):
     """End this run of a running execution that its worker cannot carry on.
 
     When no agent event was stored since the claim, the agent has done
-    nothing anyone saw, so the execution goes back to pending (``attempt``
-    + 1, an ``execution_requeued`` event) and is dispatched again, up to
+    nothing anyone saw, so the execution goes back to pending (or, resumed
+    from an interrupt, to waiting with its answer) (``attempt`` + 1, an
+    ``execution_requeued`` event) and is dispatched again, up to
     ``MAX_ATTEMPTS`` runs and unless a stop was requested. Otherwise it fails
     with ``code``. Returns the execution, or None when it was not running
     (or not matching ``only_if``).
@@ -393,17 +411,21 @@ def give_up_execution(execution_id, *, code, message, only_if=None):
     if row is None:
         return None
     now = timezone.now()
+    claimed_with = (
+        AgentEvent.objects.filter(execution_id=execution_id, seq=row["last_seq"])
+        .values_list("event_type", flat=True)
+        .first()
+    )
     if (
         row["attempt"] < settings.AGENTS["MAX_ATTEMPTS"]
         and row["stop_requested_at"] is None
-        and AgentEvent.objects.filter(
-            execution_id=execution_id, seq=row["last_seq"], event_type=events.EXECUTION_STARTED
-        ).exists()
+        and claimed_with in (events.EXECUTION_STARTED, events.EXECUTION_RESUMED)
     ):
         requeued = _transition(
             execution_id,
             from_statuses=[Status.RUNNING],
-            to_status=Status.PENDING,
+            # A resumed run goes back to waiting, answered, so that it is resumed again.
+            to_status=Status.PENDING if claimed_with == events.EXECUTION_STARTED else Status.WAITING_INPUT,
             event_type=events.EXECUTION_REQUEUED,
             content={"attempt": row["attempt"] + 1, "code": code, "message": message},
             # Still as read: no event stored and no stop requested in between.
@@ -419,6 +441,114 @@ def give_up_execution(execution_id, *, code, message, only_if=None):
     return fail_execution(execution_id, message, code, only_if=only_if)
 
 
+# --- Waiting for a person --------------------------------------------------------------
+
+
+class AlreadyAnswered(PlatformError):
+    code = "already_answered"
+    status = 409
+
+    def __init__(self):
+        super().__init__("This interrupt was already answered; the first answer counts.")
+
+
+class InterruptClosed(PlatformError):
+    code = "interrupt_closed"
+    status = 409
+
+    def __init__(self, execution_status):
+        super().__init__(f"The run no longer waits for this answer: it is {execution_status}.")
+
+
+def interrupt_execution(execution_id, kind, payload, state):
+    """Park a running execution until a person answers: an ``Interrupt``, status waiting_input.
+
+    The run has left its worker (its stream is closed), so the execution
+    gives up its lease and its worker; its task resumes it once answered
+    (``answer_interrupt``). A stop requested meanwhile wins: the run is
+    stopped instead. A run of a thread shows a question in its conversation.
+    """
+    interrupt_id = uuid.uuid4()
+    content = {"interrupt": {"id": str(interrupt_id), "kind": kind, "payload": payload}}
+    with transaction.atomic():
+        execution = _transition(
+            execution_id,
+            from_statuses=[Status.RUNNING],
+            to_status=Status.WAITING_INPUT,
+            event_type=events.EXECUTION_INTERRUPTED,
+            content=content,
+            only_if={**claimed_here(), "stop_requested_at": None},
+            lease_expires_at=None,
+            worker="",
+            dispatched_at=None,
+        )
+        if execution is None:
+            return confirm_stopped(execution_id)
+        timeout = timedelta(seconds=settings.AGENTS["INTERRUPT_TIMEOUT_SECONDS"])
+        interrupt = Interrupt.objects.create(
+            id=interrupt_id, execution=execution, kind=kind, payload=payload, state=state,
+            expires_at=timezone.now() + timeout,
+        )
+        if execution.thread_id:
+            record_question(execution, interrupt)
+    return execution
+
+
+def answer_interrupt(interrupt, answer, user):
+    """Record the answer to an interrupt, once, and send the task that resumes its run.
+
+    ``AlreadyAnswered`` (409) for a second answer, whoever gave the first;
+    ``InterruptClosed`` (409) when the run no longer waits (stopped,
+    expired); ``InvalidAnswer`` when the answer does not fit the interrupt.
+    The execution's row is locked first, as by every other move of it, so
+    the answer and a stop or the expiry cannot both win.
+    """
+    with transaction.atomic():
+        execution = AgentExecution.objects.select_for_update().select_related("agent").get(id=interrupt.execution_id)
+        interrupt = Interrupt.objects.select_for_update().get(id=interrupt.id)
+        if interrupt.answered_at is not None:
+            raise AlreadyAnswered()
+        if execution.status != Status.WAITING_INPUT or execution.dispatched_at is not None:
+            raise InterruptClosed(execution.status)
+        interrupt.answer = check_answer(interrupt.kind, interrupt.payload, answer)
+        interrupt.answered_by = user
+        interrupt.answered_at = timezone.now()
+        interrupt.save(update_fields=["answer", "answered_by", "answered_at"])
+        execution.dispatched_at = interrupt.answered_at
+        execution.save(update_fields=["dispatched_at"])
+        _dispatch_on_commit(execution)
+    return interrupt
+
+
+def expire_interrupts(limit=500):
+    """Fail each run that waited unanswered past its interrupt's ``expires_at`` (``interrupt_expired``)."""
+    now = timezone.now()
+    expired = Interrupt.objects.filter(
+        expires_at__lt=now, answered_at=None,
+        execution__status=Status.WAITING_INPUT, execution__dispatched_at=None,
+    ).values_list("execution_id", flat=True)[:limit]
+    failed = 0
+    for execution_id in list(expired):
+        failed += bool(
+            _transition(
+                execution_id,
+                from_statuses=[Status.WAITING_INPUT],
+                to_status=Status.FAILED,
+                event_type=events.EXECUTION_ERROR,
+                content={"message": INTERRUPT_EXPIRED_MESSAGE, "code": INTERRUPT_EXPIRED},
+                only_if={"dispatched_at": None},
+                error_message=INTERRUPT_EXPIRED_MESSAGE,
+                error_code=INTERRUPT_EXPIRED,
+                completed_at=now,
+            )
+        )
+    return failed
+
+
+INTERRUPT_EXPIRED = "interrupt_expired"
+INTERRUPT_EXPIRED_MESSAGE = "No one answered the run's question in time."
+
+
 # --- Sweeping: what no single process can be trusted to do -----------------------------
 
 
@@ -429,7 +559,12 @@ def sweep_executions():
     and beat schedules it as a task, so neither a dead lone worker nor a
     lost task message waits for one particular process.
     """
-    return {"reaped": reap_executions(), "redispatched": redispatch_pending(), "dequeued": start_stalled_threads()}
+    return {
+        "reaped": reap_executions(),
+        "redispatched": redispatch_pending(),
+        "dequeued": start_stalled_threads(),
+        "expired": expire_interrupts(),
+    }
 
 
 def reap_executions():
@@ -460,6 +595,8 @@ def _given_up(execution):
 def redispatch_pending(limit=500):
     """Send again the task of each execution pending ``PENDING_REDISPATCH_SECONDS`` since its last dispatch.
 
+    An answered waiting execution counts as pending: its task resumes it.
+
     Its message may be gone (Redis restarted without it, the enqueue
     failed); if not, the duplicate finds the execution claimed and does
     nothing. A conditional UPDATE of ``dispatched_at`` makes one sweeper of
@@ -468,14 +605,16 @@ def redispatch_pending(limit=500):
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.AGENTS["PENDING_REDISPATCH_SECONDS"])
     stale = (
-        AgentExecution.objects.filter(status=Status.PENDING)
-        .filter(Q(dispatched_at__lt=cutoff) | Q(dispatched_at=None, created_at__lt=cutoff))
+        AgentExecution.objects.filter(
+            Q(status=Status.PENDING, dispatched_at=None, created_at__lt=cutoff)
+            | Q(status__in=[Status.PENDING, Status.WAITING_INPUT], dispatched_at__lt=cutoff)
+        )
         .order_by("created_at")
-        .values_list("id", "dispatched_at")[:limit]
+        .values_list("id", "status", "dispatched_at")[:limit]
     )
     sent = 0
-    for execution_id, dispatched_at in list(stale):
-        mine = AgentExecution.objects.filter(id=execution_id, status=Status.PENDING, dispatched_at=dispatched_at)
+    for execution_id, status, dispatched_at in list(stale):
+        mine = AgentExecution.objects.filter(id=execution_id, status=status, dispatched_at=dispatched_at)
         if not mine.update(dispatched_at=now):
             continue  # another sweeper sent it, or it ran meanwhile
         if not dispatch(execution_id):

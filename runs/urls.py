@@ -5,6 +5,7 @@ from . import api
 
 router = SimpleRouter()
 router.register("executions", api.ExecutionViewSet, basename="execution")
+router.register("interrupts", api.InterruptViewSet, basename="interrupt")
 
 urlpatterns = [
     path("executions/<uuid:id>/stream/", api.ExecutionStreamView.as_view(), name="execution-stream"),

@@ -104,7 +104,7 @@ class MessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         message, execution = services.post_message(
             thread, serializer.validated_data["content"],
-            multitask_strategy=serializer.validated_data.get("multitask_strategy"),
+            multitask_strategy=serializer.validated_data.get("multitask_strategy"), user=request.user,
         )
         body = PostedMessageSerializer({"message": message, "execution": execution}).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -19,11 +19,19 @@ def threads_visible_to(user):
 
 
 def with_status(threads):
-    """Annotate ``status`` from the threads' runs (see ``Thread``): busy, error or idle."""
+    """Annotate ``status`` from the threads' runs (see ``Thread``): interrupted, busy, error or idle.
+
+    Interrupted while its run waits for an unanswered interrupt; busy while
+    any run is active (an answered one waits only for a worker).
+    """
     runs = AgentExecution.objects.filter(thread=OuterRef("pk"))
     last_ended = runs.filter(status__in=AgentExecution.TERMINAL_STATUSES).order_by("-completed_at")
     return threads.annotate(last_status=Subquery(last_ended.values("status")[:1])).annotate(
         status=Case(
+            When(
+                Exists(runs.filter(status=Status.WAITING_INPUT, dispatched_at=None)),
+                then=Value(Thread.Status.INTERRUPTED),
+            ),
             When(Exists(runs.filter(status__in=AgentExecution.ACTIVE_STATUSES)), then=Value(Thread.Status.BUSY)),
             When(Q(last_status=Status.FAILED), then=Value(Thread.Status.ERROR)),
             default=Value(Thread.Status.IDLE),
@@ -40,8 +48,7 @@ def history_for(execution):
     estimated at four characters each: the platform does not know the
     model's tokenizer, and the estimate only has to keep a prompt in bounds.
     """
-    question = Message.objects.filter(execution=execution, role=Message.Role.USER).values_list("turn", flat=True)
-    turn = question.first()
+    turn = run_turn(execution)
     if turn is None:
         return []
     earlier = (
@@ -59,6 +66,11 @@ def history_for(execution):
             break
         kept.append({"role": role, "content": content})
     return kept[::-1]
+
+
+def run_turn(execution):
+    """The turn of the user message a run answers, or None (rolled back with it)."""
+    return Message.objects.filter(execution=execution, role=Message.Role.USER).values_list("turn", flat=True).first()
 
 
 def estimated_tokens(text):

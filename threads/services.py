@@ -14,15 +14,19 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from contract.errors import PlatformError
+from contract.interrupts import InvalidAnswer, answer_from_message
+from runs import selectors as runs_selectors
 from runs import services as runs_services
 from runs.models import AgentExecution
 
 from .models import Message, MultitaskStrategy, Thread
+from .selectors import run_turn
 
 UNFINISHED = (AgentExecution.Status.QUEUED, *AgentExecution.ACTIVE_STATUSES)
 
 
-def post_message(thread, content, *, multitask_strategy=None):
+def post_message(thread, content, *, multitask_strategy=None, user=None):
     """Append the user's message and start the run that answers it; returns (message, execution).
 
     ``multitask_strategy`` (else the thread's) says what happens while
@@ -30,11 +34,20 @@ def post_message(thread, content, *, multitask_strategy=None):
     (409); ``enqueue`` queues the run behind them; ``interrupt`` stops them
     (kept, as stopped) and ``rollback`` stops and deletes them with their
     messages, and the new run starts as soon as they have ended.
+
+    While the thread's run waits for a person, the message is the answer
+    (the text of an ``ask_human``, the reason of a rejected tool call), by
+    ``user``, and that run goes on; unless the strategy is ``interrupt`` or
+    ``rollback``, which end it as they would a running one.
     """
     strategy = multitask_strategy or thread.multitask_strategy
     with transaction.atomic():
         locked = Thread.objects.select_for_update(no_key=True).select_related("agent").get(id=thread.id)
         unfinished = list(AgentExecution.objects.filter(thread=locked, status__in=UNFINISHED))
+        if strategy not in (MultitaskStrategy.INTERRUPT, MultitaskStrategy.ROLLBACK):
+            answered = _answer_waiting_run(locked, unfinished, content, user)
+            if answered is not None:
+                return answered
         if strategy == MultitaskStrategy.INTERRUPT:
             for execution in unfinished:
                 runs_services.stop_execution(execution)
@@ -51,6 +64,29 @@ def post_message(thread, content, *, multitask_strategy=None):
             thread=locked, execution=execution, turn=locked.last_turn, role=Message.Role.USER, content=content
         )
     return message, execution
+
+
+def _answer_waiting_run(thread, unfinished, content, user):
+    """(message, execution) when the message answered the interrupt a run of the thread waits on, else None."""
+    for execution in unfinished:
+        if execution.status != AgentExecution.Status.WAITING_INPUT:
+            continue
+        interrupt = runs_selectors.open_interrupt(execution.id)
+        if interrupt is None:
+            continue
+        try:
+            runs_services.answer_interrupt(interrupt, answer_from_message(interrupt.kind, content), user)
+        except InvalidAnswer as error:
+            raise PlatformError(error.message, error.code, fields={"content": [error.message]}) from None
+        Thread.objects.filter(id=thread.id).update(updated_at=timezone.now())
+        # The run's own turn: the answer comes after its question, and before its reply.
+        turn = run_turn(execution) or thread.last_turn
+        message = Message.objects.create(
+            thread=thread, execution=execution, turn=turn, role=Message.Role.USER, content=content,
+            data={"answers": str(interrupt.id)},
+        )
+        return message, execution
+    return None
 
 
 def delete_thread(thread):

@@ -3,9 +3,9 @@
 The host treats every outcome alike: it closes the run's stream (which
 cancels the run on the agent server), frees the Celery thread that waited
 on the run, and calls ``finish``. An outcome that is not an end belongs here
-too: a run that must wait for a person (the interrupts issue) becomes an
-outcome whose ``finish`` parks the execution, and resuming it enqueues
-``run_execution`` again, so a waiting run holds no thread and no stream.
+too: a run that must wait for a person is ``Interrupted``, whose ``finish``
+parks the execution, and answering it enqueues ``run_execution`` again, so
+a waiting run holds no thread, no stream and no lease.
 """
 
 from dataclasses import dataclass
@@ -48,6 +48,18 @@ class GivenUp(Outcome):
         return services.give_up_execution(
             execution_id, code=self.code, message=self.message, only_if=services.claimed_here()
         )
+
+
+@dataclass(frozen=True)
+class Interrupted(Outcome):
+    """The agent waits for a person: the execution waits (waiting_input) with its checkpoint."""
+
+    kind: str
+    payload: dict
+    state: dict
+
+    def finish(self, execution_id):
+        return services.interrupt_execution(execution_id, self.kind, self.payload, self.state)
 
 
 class Stopped(Outcome):

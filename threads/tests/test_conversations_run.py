@@ -5,6 +5,7 @@ import pytest
 from runs.models import AgentExecution
 from testsupport.sockets import wait_for_status
 from threads.models import Message, Thread
+from threads.selectors import threads_visible_to
 from threads.services import post_message
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -43,3 +44,22 @@ def test_enqueued_messages_run_one_at_a_time_in_the_order_they_came(make_agent, 
     conversation = Message.objects.filter(thread=thread).order_by("turn", "id").values_list("role", "execution")
     assert list(conversation) == [(role, e.id) for e in executions for role in ("user", "assistant")]
     assert not AgentExecution.objects.filter(thread=thread).exclude(status="completed").exists()
+
+
+def test_the_next_message_answers_the_question_the_run_waits_on(make_agent, owner):
+    agent = make_agent(config={"steps": 1, "tokens": 2, "ask": {"question": "Which colour?"}})
+    thread = Thread.objects.create(owner=owner, agent=agent)
+    _, execution = post_message(thread, "Paint it")
+    wait_for_status(execution.id, ["waiting_input", "completed", "failed", "stopped"], timeout=30)
+    assert threads_visible_to(owner).get(id=thread.id).status == "interrupted"
+
+    _, answered = post_message(thread, "blue", user=owner)
+
+    assert answered.id == execution.id
+    done = wait_for_status(execution.id, ["completed", "failed", "stopped"], timeout=30)
+    assert (done.status, done.output_data["answer"]) == ("completed", "blue")
+    conversation = Message.objects.filter(thread=thread).order_by("turn", "id").values_list("role", "content")
+    assert list(conversation) == [
+        ("user", "Paint it"), ("assistant", "Which colour?"), ("user", "blue"), ("assistant", "tok1 tok2 ")
+    ]
+    assert threads_visible_to(owner).get(id=thread.id).status == "idle"

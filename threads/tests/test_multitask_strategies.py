@@ -134,3 +134,60 @@ def test_a_queued_run_can_be_stopped_before_it_starts(api_as, owner, thread):
 
     assert stopped.status_code == 202 and stopped.json()["status"] == "stopped"
     assert statuses(queued) == ["stopped"]
+
+
+# --- While the thread's run waits for a person ----------------------------------------
+
+
+def park(execution, kind="ask_human", payload=None):
+    """What a worker does with a run whose agent asks: claim it, park it on an interrupt."""
+    runs_services.claim_execution(execution.id)
+    return runs_services.interrupt_execution(execution.id, kind, payload or {"question": "Which colour?"}, {})
+
+
+def test_a_waiting_thread_is_interrupted_and_its_next_message_is_the_answer(api_as, owner, thread):
+    _, first = post_message(thread, "Paint it")
+    park(first)
+    assert status_of(thread) == "interrupted"
+
+    posted = api_as(owner).post(f"/api/threads/{thread.id}/messages/", {"content": "blue"}, format="json")
+
+    assert posted.status_code == 201, posted.json()
+    assert posted.json()["execution"]["id"] == str(first.id)
+    interrupt = first.interrupts.get()
+    assert (interrupt.answer, interrupt.answered_by) == ("blue", owner)
+    assert status_of(thread) == "busy"  # answered: it waits for a worker only
+    assert AgentExecution.objects.count() == 1
+    messages = Message.objects.order_by("turn", "id").values_list("role", "content", "execution")
+    assert list(messages) == [("user", "Paint it", first.id), ("assistant", "Which colour?", first.id),
+                              ("user", "blue", first.id)]
+
+
+def test_a_message_to_a_waiting_tool_confirmation_rejects_the_call_with_it_as_the_reason(owner, thread):
+    _, first = post_message(thread, "Compute")
+    park(first, "confirm_tool", {"tool": "calculator", "arguments": {"expression": "1/0"}})
+
+    post_message(thread, "Not that one", user=owner)
+
+    assert first.interrupts.get().answer == {"action": "reject", "reason": "Not that one"}
+
+
+def test_an_answer_that_does_not_fit_is_a_400_on_the_content(api_as, owner, thread):
+    _, first = post_message(thread, "Paint it")
+    park(first, payload={"question": "Which colour?", "choices": ["red", "blue"]})
+
+    refused = api_as(owner).post(f"/api/threads/{thread.id}/messages/", {"content": "green"}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["content"] == ["The answer must be one of: red, blue."]
+    assert Message.objects.count() == 2  # the question, and the message it asked about
+
+
+def test_interrupt_ends_a_waiting_run_and_starts_a_new_one(owner, thread):
+    _, first = post_message(thread, "Paint it")
+    park(first)
+
+    _, second = post_message(thread, "Forget it, count to three", multitask_strategy="interrupt", user=owner)
+
+    assert second.id != first.id
+    assert statuses(first, second) == ["stopped", "pending"]

@@ -241,6 +241,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/interrupts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The questions runs ask people; answering one (once) resumes its run. */
+        get: operations["interrupts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/interrupts/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The questions runs ask people; answering one (once) resumes its run. */
+        get: operations["interrupts_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/interrupts/{id}/answer/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Answer the interrupt, once; its run goes on with the answer. */
+        post: operations["interrupts_answer_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runtimes/": {
         parameters: {
             query?: never;
@@ -342,6 +393,10 @@ export interface components {
          * @enum {string}
          */
         AgentStatusEnum: "active" | "inactive";
+        AnswerRequest: {
+            /** @description ask_human: the text (one of the choices, if any); confirm_tool: {"action": "approve"}, {"action": "reject", "reason"?} or {"action": "edit", "arguments": {...}}. */
+            answer: unknown;
+        };
         AuthTokenRequest: {
             username: string;
             password: string;
@@ -418,6 +473,15 @@ export interface components {
             message?: string;
             /** @description execution_error and execution_requeued. */
             code?: string;
+            /** @description execution_interrupted only: {id, kind (ask_human | confirm_tool), payload}. */
+            interrupt?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: uuid
+             * @description execution_resumed only.
+             */
+            interrupt_id?: string;
         };
         EventPage: {
             results: components["schemas"]["Event"][];
@@ -464,16 +528,48 @@ export interface components {
          * @description * `queued` - Queued
          *     * `pending` - Pending
          *     * `running` - Running
+         *     * `waiting_input` - Waiting Input
          *     * `completed` - Completed
          *     * `failed` - Failed
          *     * `stopped` - Stopped
          * @enum {string}
          */
-        ExecutionStatusEnum: "queued" | "pending" | "running" | "completed" | "failed" | "stopped";
+        ExecutionStatusEnum: "queued" | "pending" | "running" | "waiting_input" | "completed" | "failed" | "stopped";
         /** @description Field errors: each offending field (or non_field_errors) with its messages. */
         FieldErrors: {
             [key: string]: string[];
         };
+        /** @description A run's question for a person; ``status`` is ``open`` while it waits for its answer. */
+        Interrupt: {
+            /** Format: uuid */
+            readonly id: string;
+            /** Format: uuid */
+            readonly execution: string;
+            /** Format: uuid */
+            readonly thread: string | null;
+            readonly kind: components["schemas"]["KindEnum"];
+            /** @description ask_human: {question, choices?}; confirm_tool: {tool, arguments}. */
+            readonly payload: {
+                [key: string]: unknown;
+            };
+            /** @description open | answered | closed (the run ended unanswered). */
+            readonly status: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly expires_at: string;
+            readonly answer: unknown;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly answered_by: string;
+            /** Format: date-time */
+            readonly answered_at: string | null;
+        };
+        /**
+         * @description * `ask_human` - Ask Human
+         *     * `confirm_tool` - Confirm Tool
+         * @enum {string}
+         */
+        KindEnum: "ask_human" | "confirm_tool";
         LatestExecution: {
             /** Format: uuid */
             id: string;
@@ -565,6 +661,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Execution"][];
+        };
+        PaginatedInterruptList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Interrupt"][];
         };
         PaginatedMessageList: {
             /** @example 123 */
@@ -686,12 +797,14 @@ export interface components {
          * @description * `execution_started` - execution_started
          *     * `execution_requeued` - execution_requeued
          *     * `agent_event` - agent_event
+         *     * `execution_interrupted` - execution_interrupted
+         *     * `execution_resumed` - execution_resumed
          *     * `execution_completed` - execution_completed
          *     * `execution_error` - execution_error
          *     * `execution_stopped` - execution_stopped
          * @enum {string}
          */
-        TypeEnum: "execution_started" | "execution_requeued" | "agent_event" | "execution_completed" | "execution_error" | "execution_stopped";
+        TypeEnum: "execution_started" | "execution_requeued" | "agent_event" | "execution_interrupted" | "execution_resumed" | "execution_completed" | "execution_error" | "execution_stopped";
         User: {
             readonly id: number;
             readonly username: string;
@@ -1537,11 +1650,12 @@ export interface operations {
                  * @description * `queued` - Queued
                  *     * `pending` - Pending
                  *     * `running` - Running
+                 *     * `waiting_input` - Waiting Input
                  *     * `completed` - Completed
                  *     * `failed` - Failed
                  *     * `stopped` - Stopped
                  */
-                status?: "completed" | "failed" | "pending" | "queued" | "running" | "stopped";
+                status?: "completed" | "failed" | "pending" | "queued" | "running" | "stopped" | "waiting_input";
                 thread?: string;
             };
             header?: never;
@@ -1775,6 +1889,172 @@ export interface operations {
             };
             /** @description No such object, or not yours. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than its limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    interrupts_list: {
+        parameters: {
+            query?: {
+                execution?: string;
+                /** @description Only those still waiting for an answer. */
+                open?: boolean;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                thread?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedInterruptList"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    interrupts_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID string identifying this interrupt. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Interrupt"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    interrupts_answer_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID string identifying this interrupt. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Interrupt"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Answered already (already_answered; the first answer counts), or the run no longer waits (interrupt_closed: stopped, expired). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
