@@ -28,7 +28,13 @@ async function csrfHeader(page: Page): Promise<Record<string, string>> {
 export async function createAgentViaApi(
   page: Page,
   name: string,
-  config: { steps: number; tokens: number; delay_ms: number; fail_at?: number | null },
+  config: {
+    steps: number
+    tokens: number
+    delay_ms?: number
+    fail_at?: number | null
+    ask?: { question: string; choices?: string[] }
+  },
 ): Promise<string> {
   const response = await page.request.post('/api/agents/', {
     headers: await csrfHeader(page),
@@ -36,6 +42,20 @@ export async function createAgentViaApi(
   })
   expect(response.status(), await response.text()).toBe(201)
   return ((await response.json()) as { id: string }).id
+}
+
+/** Starts a conversation with an agent through the API. */
+export async function createThreadViaApi(page: Page, agentId: string, title: string): Promise<string> {
+  const response = await page.request.post('/api/threads/', { headers: await csrfHeader(page), data: { agent: agentId, title } })
+  expect(response.status(), await response.text()).toBe(201)
+  return ((await response.json()) as { id: string }).id
+}
+
+/** A thread's stored messages, in order (one page is plenty here). */
+export async function threadMessages(page: Page, threadId: string): Promise<{ role: string; content: string; data: Record<string, unknown> }[]> {
+  const response = await page.request.get(`/api/threads/${threadId}/messages/?page_size=100`)
+  expect(response.ok()).toBe(true)
+  return ((await response.json()) as { results: { role: string; content: string; data: Record<string, unknown> }[] }).results
 }
 
 interface StoredEvent {
