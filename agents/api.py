@@ -7,7 +7,7 @@ so someone else's object is simply not found (404).
 from django.contrib.auth import login, logout
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.limits import JSONParser
+from config.schema import ErrorSerializer, field_errors
 from config.throttling import AUTH_THROTTLES
-from config.schema import THROTTLED, field_errors
 from runs import services as runs_services
 from runs.serializers import ExecutionCreateSerializer, ExecutionSerializer
 
@@ -52,7 +52,15 @@ class AgentViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         request=ExecutionCreateSerializer,
-        responses={201: ExecutionSerializer, 409: field_errors("The agent is inactive."), 429: THROTTLED},
+        responses={
+            201: ExecutionSerializer,
+            409: field_errors("The agent is inactive."),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="Past the start rate (throttled; Retry-After says when), or every slot of yours "
+                "is taken and on_limit is reject (concurrency_limit).",
+            ),
+        },
     )
     @action(detail=True, methods=["post"], url_path="executions", filter_backends=[])
     def start_execution(self, request, pk=None):
@@ -60,7 +68,10 @@ class AgentViewSet(viewsets.ModelViewSet):
         permissions.check_may_change(request.user, agent.owner_id, permissions.START_EXECUTION)
         serializer = ExecutionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        execution = runs_services.start_execution(agent, serializer.validated_data["input_data"])
+        data = serializer.validated_data
+        execution = runs_services.start_execution(
+            agent, data["input_data"], wait_for_slot=data["on_limit"] == "wait"
+        )
         return Response(ExecutionSerializer(execution).data, status=status.HTTP_201_CREATED)
 
 

@@ -28,8 +28,10 @@ class BenchStack:
             "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             "MCP_AGENT_TOKEN": None,
             "CHANNEL_LAYER": "pubsub",
-            # The benchmark starts runs far faster than any person.
+            # The benchmark starts runs far faster than any person, and
+            # hundreds of one user's at once.
             "START_RATE_PER_USER": "",
+            "MAX_RUNNING_PER_USER": "0",
             # Its own task queue: another worker on the same Redis (a test
             # run's) must not take the benchmark's tasks.
             "CELERY_QUEUE": f"bench-{os.getpid()}",

@@ -220,6 +220,8 @@ AGENTS = {
     # tokens; the oldest messages are dropped first. The local model's
     # context is 2048 tokens: this leaves room for the prompt and the answer.
     "THREAD_HISTORY_TOKENS": env_int("THREAD_HISTORY_TOKENS", 1200, minimum=0),
+    # Runs of one user running at once (0: no limit); the next ones wait, pending, in order.
+    "MAX_RUNNING_PER_USER": env_int("MAX_RUNNING_PER_USER", 8, minimum=0),
     # A run waiting for a person's answer fails (interrupt_expired) after this long.
     "INTERRUPT_TIMEOUT_SECONDS": env_float("INTERRUPT_TIMEOUT_SECONDS", 7 * 24 * 3600.0, minimum=1),
     # A worker asked to stop lets its runs finish for this long, then gives them up.

@@ -46,6 +46,7 @@ FAULT_ENV = {
     "PENDING_REDISPATCH_SECONDS": str(REDISPATCH),
     "WORKER_SHUTDOWN_GRACE": str(SHUTDOWN_GRACE),
     "START_RATE_PER_USER": "",
+    "MAX_RUNNING_PER_USER": "0",  # scenarios run dozens of one user's runs at once
     "LOG_LEVEL": "INFO",
     # The platform's own defaults, not the in-process suite's: connections are
     # kept, and api processes sweep (reap, re-dispatch) like workers.

@@ -208,7 +208,7 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
         frame = check_data(self.start_frame, content)
         # Started even if the client leaves meanwhile: it asked for the run.
         execution = await carried_out(
-            database_sync_to_async(self._start)(self.agent_to_start(frame), frame["input_data"])
+            database_sync_to_async(self._start)(self.agent_to_start(frame), frame["input_data"], frame["on_limit"])
         )
         created = {"type": "execution_created", "execution": ExecutionSerializer(execution).data}
         # DRF's renderer: the serializer's UUIDs and datetimes come out as in REST.
@@ -227,13 +227,13 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
             ) from None
         await self.feed.follow(execution_id, 0)
 
-    def _start(self, agent_id, input_data):
+    def _start(self, agent_id, input_data, on_limit):
         # Read fresh: the agent may have been deactivated or deleted since the socket opened.
         agent = agents_visible_to(self.user).filter(id=agent_id).first()
         if agent is None:
             raise NotFound("No such agent.")
         permissions.check_may_change(self.user, agent.owner_id, permissions.START_EXECUTION)
-        return services.start_execution(agent, input_data)
+        return services.start_execution(agent, input_data, wait_for_slot=on_limit == "wait")
 
     async def stop_agent(self, content):
         execution_id = str(check_data(ExecutionFrame, content)["execution_id"])

@@ -71,6 +71,9 @@ class AgentExecution(models.Model):
     # sends it again when it stays pending too long after (the message may be lost).
     # A waiting execution has one once answered: its task resumes it.
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # Set while it waits for one of its owner's MAX_RUNNING_PER_USER slots: its
+    # claim was refused, and the end of one of the owner's runs dispatches it.
+    parked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -79,6 +82,9 @@ class AgentExecution(models.Model):
             models.Index(fields=["status", "lease_expires_at"], name="execution_lease_idx"),
             models.Index(fields=["status", "created_at"], name="execution_status_created_idx"),
             models.Index(fields=["thread", "created_at"], name="execution_thread_created_idx"),
+            models.Index(
+                fields=["parked_at"], condition=models.Q(parked_at__isnull=False), name="execution_parked_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -49,6 +49,17 @@ class ExecutionSerializer(serializers.ModelSerializer):
 
 class ExecutionCreateSerializer(serializers.Serializer):
     input_data = serializers.JSONField(required=False, default=dict)
+    on_limit = serializers.ChoiceField(
+        choices=["wait", "reject"],
+        required=False,
+        help_text="When your runs already take every slot (MAX_RUNNING_PER_USER): wait pending for one "
+        "(the default), or refuse the start (429 concurrency_limit).",
+    )
+
+    def validate(self, attrs):
+        # Defaulted here, not with ``default=``: the generated clients would
+        # otherwise make every caller send it.
+        return {"on_limit": "wait", **attrs}
 
     def validate_input_data(self, value):
         return check_json_object(value, MAX_INPUT_BYTES)
@@ -106,7 +117,7 @@ class InterruptSerializer(serializers.ModelSerializer):
     """A run's question for a person; ``status`` is ``open`` while it waits for its answer."""
 
     thread = serializers.UUIDField(source="execution.thread_id", read_only=True, allow_null=True)
-    answered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    answered_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     status = serializers.SerializerMethodField(help_text="open | answered | closed (the run ended unanswered).")
     payload = AnyObjectField(
         read_only=True,
@@ -122,6 +133,7 @@ class InterruptSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ChoiceField(choices=["open", "answered", "closed"]))
     def get_status(self, interrupt) -> str:
         if interrupt.answered_at is not None:
             return "answered"

@@ -21,7 +21,8 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -73,15 +74,19 @@ class AgentInactive(PlatformError):
         super().__init__(self.MESSAGE, fields={"status": [self.MESSAGE]})
 
 
-def start_execution(agent, input_data):
+def start_execution(agent, input_data, *, wait_for_slot=True):
     """Create a pending execution and enqueue its run once the row is committed.
 
     Refused with ``AgentInactive`` (409) for an inactive agent and ``Throttled`` (429) past
-    the owner's start rate, whichever way the start came in. Accepted even
+    the owner's start rate, whichever way the start came in; with
+    ``wait_for_slot=False``, also ``ConcurrencyLimit`` (429) when the owner's
+    runs take every slot (otherwise it waits its turn). Accepted even
     while the broker is down: the row is committed, and the sweep sends its
     task once the broker is back.
     """
     check_may_start(agent)
+    if not wait_for_slot:
+        check_concurrency(agent.owner_id)
     with transaction.atomic():
         return _create_pending(agent=agent, input_data=input_data)
 
@@ -205,36 +210,168 @@ def claim_execution(execution_id):
     """Move a pending (or an answered waiting) execution to running for this worker, or return None.
 
     A redelivered or duplicated task finds the execution no longer claimable
-    and gets None, so a run never happens twice. A waiting execution whose
+    and gets None, so a run never happens twice. Nor is one of an owner
+    already running ``MAX_RUNNING_PER_USER`` runs claimed: it is parked
+    (``_admitted``). A waiting execution whose
     interrupt was answered (``dispatched_at`` set) is resumed: its event is
     ``execution_resumed``, and its run request carries the answer.
     """
     now = timezone.now()
     claim = {"to_status": Status.RUNNING, "lease_expires_at": _lease_until(now), "worker": worker_name()}
-    started = _transition(
-        execution_id,
-        from_statuses=[Status.PENDING],
-        event_type=events.EXECUTION_STARTED,
-        content=_started_content,
-        started_at=now,
-        **claim,
-    )
-    if started is not None:
-        return started
-    return _transition(
-        execution_id,
-        from_statuses=[Status.WAITING_INPUT],
-        only_if={"dispatched_at__isnull": False},
-        event_type=events.EXECUTION_RESUMED,
-        content=lambda execution: {"interrupt_id": str(selectors.answered_interrupt(execution.id).id)},
-        **claim,
-    )
+    with transaction.atomic():
+        if not _admitted(execution_id):
+            return None
+        started = _transition(
+            execution_id,
+            from_statuses=[Status.PENDING],
+            event_type=events.EXECUTION_STARTED,
+            content=_started_content,
+            started_at=now,
+            **claim,
+        )
+        if started is not None:
+            return started
+        return _transition(
+            execution_id,
+            from_statuses=[Status.WAITING_INPUT],
+            only_if={"dispatched_at__isnull": False},
+            event_type=events.EXECUTION_RESUMED,
+            content=lambda execution: {"interrupt_id": str(selectors.answered_interrupt(execution.id).id)},
+            **claim,
+        )
 
 
 def _started_content(execution):
     if execution.attempt == 1:
         return {"input_data": execution.input_data}
     return {"input_data": execution.input_data, "attempt": execution.attempt}
+
+
+# --- Per-user concurrency ----------------------------------------------------------------
+#
+# At most MAX_RUNNING_PER_USER runs of one owner are running at once. The
+# claim decides, under a lock of the owner's row (SQLite's IMMEDIATE
+# transactions serialize it anyway): one over the limit, or behind an older
+# parked run of the owner, is not claimed but parked (``parked_at``), still
+# pending. Whenever a run of that owner leaves ``running``, the oldest parked
+# one is dispatched (``admit_parked``, after commit); the sweep does the
+# same for any owner with parked runs and a free slot, should that be lost.
+
+
+class ConcurrencyLimit(PlatformError):
+    code = "concurrency_limit"
+    status = 429
+
+    def __init__(self, limit):
+        super().__init__(
+            f"You already have {limit} runs running or about to run, the most at once; wait for one to end, "
+            'or start it with "on_limit": "wait" to have it wait its turn.'
+        )
+
+
+CLAIMABLE_STATUSES = (Status.PENDING, Status.WAITING_INPUT)
+
+
+def check_concurrency(owner_id):
+    """``ConcurrencyLimit`` (429) when the owner's runs fill every slot: for a start that asked not to wait."""
+    limit = settings.AGENTS["MAX_RUNNING_PER_USER"]
+    if not limit:
+        return
+    owned = AgentExecution.objects.filter(agent__owner_id=owner_id)
+    busy = owned.filter(Q(status=Status.RUNNING) | Q(status=Status.PENDING, parked_at=None)).count()
+    if busy >= limit or owned.filter(status__in=CLAIMABLE_STATUSES, parked_at__isnull=False).exists():
+        raise ConcurrencyLimit(limit)
+
+
+def _admitted(execution_id):
+    """Whether this claim may proceed; if not, the execution is parked until a slot is free."""
+    limit = settings.AGENTS["MAX_RUNNING_PER_USER"]
+    if not limit:
+        return True
+    row = (
+        AgentExecution.objects.filter(id=execution_id, status__in=CLAIMABLE_STATUSES)
+        .values("agent__owner_id", "created_at")
+        .first()
+    )
+    if row is None:
+        return True  # not claimable: the claim finds that out
+    owner_id = row["agent__owner_id"]
+    list(get_user_model().objects.select_for_update().filter(id=owner_id).values_list("id"))
+    owned = AgentExecution.objects.filter(agent__owner_id=owner_id)
+    full = owned.filter(status=Status.RUNNING).count() >= limit
+    older_parked = (
+        owned.filter(status__in=CLAIMABLE_STATUSES, parked_at__isnull=False, created_at__lt=row["created_at"])
+        .exclude(id=execution_id)
+        .exists()
+    )
+    if not full and not older_parked:
+        AgentExecution.objects.filter(id=execution_id, parked_at__isnull=False).update(parked_at=None)
+        return True
+    AgentExecution.objects.filter(id=execution_id, parked_at=None).update(parked_at=timezone.now())
+    if not full:
+        admit_parked(owner_id)  # the free slot is the oldest one's
+    return False
+
+
+def admit_parked(owner_id):
+    """Dispatch the owner's oldest parked run (its claim checks the limit again); returns its id, or None."""
+    oldest = (
+        AgentExecution.objects.filter(
+            agent__owner_id=owner_id, status__in=CLAIMABLE_STATUSES, parked_at__isnull=False
+        )
+        .order_by("created_at")
+        .values_list("id", "parked_at")
+        .first()
+    )
+    if oldest is None:
+        return None
+    execution_id, parked_at = oldest
+    if not AgentExecution.objects.filter(id=execution_id, parked_at=parked_at).update(
+        parked_at=None, dispatched_at=timezone.now()
+    ):
+        return None  # another process woke it
+    transaction.on_commit(partial(dispatch, execution_id))
+    return execution_id
+
+
+def _has_parked(owner_id):
+    return AgentExecution.objects.filter(
+        agent__owner_id=owner_id, status__in=CLAIMABLE_STATUSES, parked_at__isnull=False
+    ).exists()
+
+
+def _admit_after_commit(owner_id):
+    """A run of the owner left running: its slot goes to the oldest parked run, off the caller's thread."""
+    _enqueuer.submit(_admit_in_background, owner_id)
+
+
+def _admit_in_background(owner_id):
+    try:
+        with transaction.atomic():
+            admit_parked(owner_id)
+    except Exception:
+        logger.exception("Could not start a parked run of user %s; the sweep will", owner_id)
+    finally:
+        # A thread of its own: its connection would otherwise outlive every request.
+        connection.close()
+
+
+def admit_stalled_parked(limit=500):
+    """Dispatch the oldest parked run of each owner with a free slot (a lost wake-up); returns how many."""
+    owners = (
+        AgentExecution.objects.filter(status__in=CLAIMABLE_STATUSES, parked_at__isnull=False)
+        .values_list("agent__owner_id", flat=True)
+        .distinct()[:limit]
+    )
+    slots = settings.AGENTS["MAX_RUNNING_PER_USER"]
+    woken = 0
+    for owner_id in list(owners):
+        running = AgentExecution.objects.filter(agent__owner_id=owner_id, status=Status.RUNNING).count()
+        if slots and running >= slots:
+            continue
+        with transaction.atomic():
+            woken += admit_parked(owner_id) is not None
+    return woken
 
 
 # --- While running ---------------------------------------------------------------------
@@ -564,6 +701,7 @@ def sweep_executions():
         "redispatched": redispatch_pending(),
         "dequeued": start_stalled_threads(),
         "expired": expire_interrupts(),
+        "admitted": admit_stalled_parked(),
     }
 
 
@@ -609,6 +747,7 @@ def redispatch_pending(limit=500):
             Q(status=Status.PENDING, dispatched_at=None, created_at__lt=cutoff)
             | Q(status__in=[Status.PENDING, Status.WAITING_INPUT], dispatched_at__lt=cutoff)
         )
+        .filter(parked_at=None)  # waiting for a slot, not for its task: admit_parked sends it
         .order_by("created_at")
         .values_list("id", "status", "dispatched_at")[:limit]
     )
@@ -665,6 +804,10 @@ def _transition(execution_id, *, from_statuses, to_status, event_type, content, 
             timestamp=timezone.now(),
         )
         transaction.on_commit(partial(_broadcast_event, execution, event))
+        if Status.RUNNING in from_statuses and to_status != Status.RUNNING:
+            owner_id = execution.agent.owner_id
+            if _has_parked(owner_id):
+                transaction.on_commit(partial(_admit_after_commit, owner_id))
         if execution.is_terminal and hooks.is_wanted(execution):
             # The one place every end of a run passes: features hook in there (runs.hooks).
             transaction.on_commit(partial(_enqueue_run_finished, str(execution.id)))

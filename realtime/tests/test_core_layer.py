@@ -10,14 +10,14 @@ from rest_framework.authtoken.models import Token
 
 from realtime.channel_layer import CoreChannelLayer
 
-from .private_stack import api_and_worker, open_socket, private_redis, receive_until
+from .private_stack import api_and_worker, open_socket, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def stack(platform_env, transactional_db):
-    with private_redis() as redis, api_and_worker(platform_env, redis.url, CHANNEL_LAYER="core") as (api, _worker):
+def stack(platform_env, redis, transactional_db):
+    with api_and_worker(platform_env, redis.url, CHANNEL_LAYER="core") as (api, _worker):
         yield api
 
 

@@ -523,6 +523,13 @@ export interface components {
         };
         ExecutionCreateRequest: {
             input_data?: unknown;
+            /**
+             * @description When your runs already take every slot (MAX_RUNNING_PER_USER): wait pending for one (the default), or refuse the start (429 concurrency_limit).
+             *
+             *     * `wait` - wait
+             *     * `reject` - reject
+             */
+            on_limit?: components["schemas"]["OnLimitEnum"];
         };
         /**
          * @description * `queued` - Queued
@@ -553,17 +560,19 @@ export interface components {
                 [key: string]: unknown;
             };
             /** @description open | answered | closed (the run ended unanswered). */
-            readonly status: string;
+            readonly status: components["schemas"]["InterruptStatusEnum"];
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
             readonly expires_at: string;
             readonly answer: unknown;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
-            readonly answered_by: string;
+            readonly answered_by: string | null;
             /** Format: date-time */
             readonly answered_at: string | null;
         };
+        /** @enum {string} */
+        InterruptStatusEnum: "open" | "answered" | "closed";
         /**
          * @description * `ask_human` - Ask Human
          *     * `confirm_tool` - Confirm Tool
@@ -617,6 +626,12 @@ export interface components {
          * @enum {string}
          */
         MultitaskStrategyEnum: "reject" | "enqueue" | "interrupt" | "rollback";
+        /**
+         * @description * `wait` - wait
+         *     * `reject` - reject
+         * @enum {string}
+         */
+        OnLimitEnum: "wait" | "reject";
         PaginatedAgentList: {
             /** @example 123 */
             count: number;
@@ -1427,7 +1442,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Past a rate limit; Retry-After says when to try again. */
+            /** @description Past the start rate (throttled; Retry-After says when), or every slot of yours is taken and on_limit is reject (concurrency_limit). */
             429: {
                 headers: {
                     [name: string]: unknown;
