@@ -82,6 +82,22 @@ def agent(make_agent):
     return make_agent()
 
 
+@pytest.fixture
+def make_thread(owner, agent):
+    from threads.models import Thread
+
+    def make(user=None, **fields):
+        fields.setdefault("agent", agent)
+        return Thread.objects.create(owner=user or owner, **fields)
+
+    return make
+
+
+@pytest.fixture
+def thread(make_thread):
+    return make_thread(title="Trip planning")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_async_test_connections(django_db_setup):
     """Async tests reach the database through sync_to_async's one shared thread,

@@ -22,6 +22,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -37,22 +38,23 @@ from config.errors import check_data, socket_error
 from config.limits import MAX_FRAME_BYTES, TooDeep, parse_json, quoted, size_text
 from contract.errors import PlatformError
 from runs import events, selectors, services
-from runs.models import AgentExecution, Interrupt
+from runs.models import Interrupt
 from runs.serializers import (
     AnswerSerializer,
     ExecutionCreateSerializer,
     ExecutionSerializer,
     InterruptSerializer,
+    ThreadCursorField,
     after_seq_field,
 )
+from threads.selectors import threads_visible_to
 
 from .channel_layer import UNAVAILABLE_ERRORS
-from .feed import Feed, LiveDispatch, first_chunk_if_visible
+from .feed import TERMINAL_STATUSES, Feed, LiveDispatch, ThreadFeed, first_chunk_if_visible
 from .lifetime import ConnectionLifetime, carried_out, detach
 
 logger = logging.getLogger(__name__)
 
-TERMINAL_STATUSES = {str(status) for status in AgentExecution.TERMINAL_STATUSES}
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_FORBIDDEN = 4003
 CLOSE_TRY_AGAIN_LATER = 1013
@@ -71,6 +73,26 @@ class ExecutionFrame(serializers.Serializer):
 
 class SubscribeFrame(ExecutionFrame):
     after_seq = after_seq_field()
+
+
+class StreamFrame(serializers.Serializer):
+    """A thread's stream: ``stream`` ``thread:<id>``, from ``cursor`` (a message's, or none: the first run)."""
+
+    stream = serializers.RegexField(
+        r"^thread:[0-9a-fA-F-]{36}$", max_length=43,
+        error_messages={"invalid": "A stream is named thread:<thread id>."},
+    )
+    cursor = ThreadCursorField(required=False)
+
+    def validate_stream(self, value):
+        try:
+            return str(uuid.UUID(value.split(":", 1)[1]))
+        except ValueError:
+            raise serializers.ValidationError("A stream is named thread:<thread id>.") from None
+
+
+class UnsubscribeStreamFrame(StreamFrame):
+    cursor = None
 
 
 class StartFrame(ExecutionCreateSerializer):
@@ -110,6 +132,8 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
     """The socket protocol; subclasses say which executions and agents a connection reaches."""
 
     start_frame = ExecutionCreateSerializer
+    # Whether ``subscribe`` takes a thread's ``stream`` (the user socket's).
+    streams = False
     user = feed = None
     _auth_timeout = None
 
@@ -122,6 +146,7 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
     async def connect(self):
         self.user = None
         self.feed = Feed(self.channel_layer, self.channel_name, self.send_json)
+        self.thread_feeds = {}  # thread id -> ThreadFeed, on the user socket
         self.replay_allowance = Allowance(REPLAY_BURST, REPLAY_RATE)
         self._auth_timeout = None
         await self.accept()
@@ -142,6 +167,8 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
             self._auth_timeout.cancel()
         if self.feed is not None:
             self.feed.stop()
+        for thread_feed in self.thread_feeds.values():
+            thread_feed.stop()
 
     def after_close(self, message):
         # A stop sent just before the close (a user stopping a run and
@@ -265,21 +292,11 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
         return InterruptSerializer(reachable.select_related("answered_by").get(id=interrupt_id)).data
 
     async def subscribe(self, content):
+        if "stream" in content:
+            return await self._subscribe_stream(content)
         frame = check_data(SubscribeFrame, content)
         execution_id, after_seq = str(frame["execution_id"]), frame["after_seq"]
-        # A few bytes of subscribe may replay thousands of events: bounded per
-        # connection, so no client can make the server flood itself.
-        if execution_id not in self.feed and len(self.feed.cursors) >= MAX_SUBSCRIPTIONS:
-            raise PlatformError(
-                f"A connection follows at most {MAX_SUBSCRIPTIONS} executions: unsubscribe from one first.",
-                "too_many_subscriptions",
-            )
-        if not self.replay_allowance.available():
-            raise PlatformError(
-                f"Too many events replayed on this connection in a short time: subscribe to {execution_id} "
-                "again in a few seconds.",
-                "rate_limited",
-            )
+        self._check_may_follow(execution_id in self.feed, execution_id)
         # Join first: an event committed after the replay query is then sure
         # to arrive live. Nothing reaches the client before the access check:
         # live messages wait until this handler returns, and only followed
@@ -302,7 +319,61 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
         await self.feed.follow(execution_id, after_seq, first_chunk)
         self.replay_allowance.spend(self.feed.replayed - replayed)
 
+    def _check_may_follow(self, already, name):
+        # A few bytes of subscribe may replay thousands of events: bounded per
+        # connection, so no client can make the server flood itself.
+        if not already and len(self.feed.cursors) + len(self.thread_feeds) >= MAX_SUBSCRIPTIONS:
+            raise PlatformError(
+                f"A connection follows at most {MAX_SUBSCRIPTIONS} executions and threads: unsubscribe from one "
+                "first.",
+                "too_many_subscriptions",
+            )
+        if not self.replay_allowance.available():
+            raise PlatformError(
+                f"Too many events replayed on this connection in a short time: subscribe to {name} "
+                "again in a few seconds.",
+                "rate_limited",
+            )
+
+    async def _subscribe_stream(self, content):
+        if not self.streams:
+            raise PlatformError("A thread's stream is followed on the user socket, /ws/.", "invalid_frame")
+        frame = check_data(StreamFrame, content)
+        thread_id, stream = frame["stream"], f"thread:{frame['stream']}"
+        previous = self.thread_feeds.get(thread_id)
+        self._check_may_follow(previous is not None, stream)
+        if not await database_sync_to_async(self._may_follow_thread)(thread_id):
+            raise NotFound("No such thread.")
+        # A new subscription to a stream followed already starts over from its cursor.
+        if previous is not None:
+            await previous.leave()
+        thread_feed = self.thread_feeds[thread_id] = ThreadFeed(thread_id, self.feed.memberships, self.send_json)
+        try:
+            await thread_feed.join()
+        except UNAVAILABLE_ERRORS as error:
+            logger.warning("Could not subscribe to %s: Redis is unavailable (%r)", stream, error)
+            await self._forget_stream(thread_id)
+            raise Unavailable(f"{REDIS_DOWN}: subscribe to {stream} again in a moment.") from None
+        await thread_feed.follow(frame.get("cursor"))
+        self.replay_allowance.spend(thread_feed.replayed)
+
+    def _may_follow_thread(self, thread_id):
+        return threads_visible_to(self.user).filter(id=thread_id).exists()
+
+    async def _forget_stream(self, thread_id):
+        thread_feed = self.thread_feeds.pop(thread_id, None)
+        if thread_feed is not None:
+            try:
+                await thread_feed.leave()
+            except UNAVAILABLE_ERRORS:
+                pass
+
     async def unsubscribe(self, content):
+        if self.streams and "stream" in content:
+            thread_id = check_data(UnsubscribeStreamFrame, content)["stream"]
+            if thread_id in self.thread_feeds:
+                await self.thread_feeds.pop(thread_id).leave()
+            return
         execution_id = str(check_data(ExecutionFrame, content)["execution_id"])
         if execution_id in self.feed:
             await self.feed.leave(execution_id)
@@ -327,6 +398,8 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
 
     async def execution_events(self, message):
         await self.feed.on_events(message)
+        for thread_feed in list(self.thread_feeds.values()):
+            await thread_feed.feed.on_events(message)
 
     async def execution_status(self, message):
         execution_id = message["execution_id"]
@@ -334,7 +407,13 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
             # Pub/sub can drop a message; a lost last event would have no
             # successor to reveal the gap, so the end of a run is checked here.
             await self.feed.catch_up([execution_id])
-        await self.send_json({"type": "execution_status", "execution_id": execution_id, "status": message["status"]})
+        status = {"type": "execution_status", "execution_id": execution_id, "status": message["status"]}
+        thread_feed = self.thread_feeds.get(message.get("thread_id"))
+        if thread_feed is not None:
+            # From the thread's group: a run of a followed thread was created or changed.
+            status["stream"] = thread_feed.stream
+            await thread_feed.on_run(message)
+        await self.send_json(status)
 
     # --- Helpers ---------------------------------------------------------------------------
 
@@ -401,9 +480,10 @@ class AgentConsumer(PlatformSocket):
 
 
 class UserConsumer(PlatformSocket):
-    """/ws/: every execution the user may see; ``start_agent`` names its ``agent_id``."""
+    """/ws/: every execution the user may see, and their threads' streams; ``start_agent`` names its ``agent_id``."""
 
     start_frame = StartFrame
+    streams = True
 
     async def admitted(self, user):
         await self.send_json({"type": "connection", "status": "connected", "user": user.get_username()})

@@ -26,10 +26,12 @@ from channels.db import database_sync_to_async
 
 from contract.events import TERMINAL_TYPES
 from runs import events, selectors
+from runs.models import AgentExecution
 
 from .channel_layer import leave_groups
 
 REPLAY_CHUNK = 2000
+TERMINAL_STATUSES = {str(status) for status in AgentExecution.TERMINAL_STATUSES}
 # Channel-layer messages that carry live events: the hot path of every consumer.
 LIVE_MESSAGES = {"execution.events", "execution.status"}
 
@@ -50,34 +52,77 @@ class LiveDispatch:
         return await super().dispatch(message)
 
 
-class Feed:
-    def __init__(self, channel_layer, channel_name, send, on_terminal=None):
+class Memberships:
+    """The channel-layer groups one connection is in, shared by its feeds.
+
+    A socket may follow an execution both on its own and as a run of a
+    thread it follows: two feeds, one channel, one group. The group is
+    joined for the first and left after the last, so one feed letting go
+    does not cut the other off.
+    """
+
+    def __init__(self, channel_layer, channel_name):
         self.channel_layer = channel_layer
         self.channel_name = channel_name
+        self.holders = {}  # group -> how many joins hold it
+
+    @property
+    def groups(self):
+        # Every group joined and not yet left: what the connection must give
+        # back when it ends (see ``Feed.close``).
+        return set(self.holders)
+
+    async def add(self, group, holder=True):
+        """Join ``group``; ``holder`` is False for a feed that holds it already (and joins again)."""
+        # Counted before asking Redis: a join that failed or was cut short is still let go of.
+        if holder:
+            self.holders[group] = self.holders.get(group, 0) + 1
+        # Asked every time, though Redis may have it: after a restart of Redis,
+        # a client subscribing again is what puts the membership back.
+        await self.channel_layer.group_add(group, self.channel_name)
+
+    async def discard(self, group):
+        held = self.holders.get(group, 0)
+        if held > 1:
+            self.holders[group] = held - 1
+            return
+        self.holders.pop(group, None)
+        await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def close(self):
+        """Leave every group (each is tried, whatever Redis says to the others)."""
+        groups, self.holders = self.groups, {}
+        await leave_groups(self.channel_layer, self.channel_name, groups)
+
+
+class Feed:
+    def __init__(self, channel_layer, channel_name, send, on_terminal=None, memberships=None):
         self.send = send
         self.on_terminal = on_terminal
+        self.memberships = memberships or Memberships(channel_layer, channel_name)
         self.cursors = {}  # execution id -> seq of the last event sent
-        # Every group joined and not yet left, followed or not: what the
-        # connection must give back when it ends (see ``close``).
-        self.groups = set()
+        self.joined = set()  # execution ids joined and not yet left, followed or not
         self.replayed = 0  # events sent from the database so far (a transport may bound it)
+
+    @property
+    def groups(self):
+        return self.memberships.groups
 
     def __contains__(self, execution_id):
         return execution_id in self.cursors
 
     async def join(self, execution_id):
         """Listen to an execution's live events before reading its past (see the module docstring)."""
-        group = events.execution_group(execution_id)
-        # Counted before asking Redis: a join that failed or was cut short is still let go of.
-        self.groups.add(group)
-        await self.channel_layer.group_add(group, self.channel_name)
+        holder = execution_id not in self.joined
+        self.joined.add(execution_id)
+        await self.memberships.add(events.execution_group(execution_id), holder)
 
     async def leave(self, execution_id):
         """Stop following an execution (also undoes a ``join`` that was not followed up)."""
         self.cursors.pop(execution_id, None)
-        group = events.execution_group(execution_id)
-        self.groups.discard(group)
-        await self.channel_layer.group_discard(group, self.channel_name)
+        if execution_id in self.joined:
+            self.joined.discard(execution_id)
+            await self.memberships.discard(events.execution_group(execution_id))
 
     async def follow(self, execution_id, after_seq, first_chunk=None):
         """Send every stored event past ``after_seq``, then live ones; ``join`` must come first.
@@ -97,10 +142,10 @@ class Feed:
         self.cursors.clear()
 
     async def close(self):
-        """Stop, and leave every group joined (each is tried, whatever Redis says to the others)."""
+        """Stop, and leave every group of the connection (each is tried, whatever Redis says to the others)."""
         self.stop()
-        groups, self.groups = self.groups, set()
-        await leave_groups(self.channel_layer, self.channel_name, groups)
+        self.joined.clear()
+        await self.memberships.close()
 
     async def on_events(self, message):
         """An ``execution.events`` channel-layer message: forward what this client has not seen."""
@@ -172,3 +217,120 @@ def _first_chunk_if_visible(executions, execution_id, after_seq):
     if not executions.filter(id=execution_id).exists():
         return None
     return selectors.event_messages_after(execution_id, after_seq, REPLAY_CHUNK)
+
+
+class ThreadFeed:
+    """The stream of one thread: every event of every run, run after run, each exactly once.
+
+    A thread's runs take turns (one active at a time, the queue in the order
+    the runs were created), so its stream is their feeds one after another:
+    the run followed now, to its terminal event, then the next. Each message
+    is the run's event message with the thread's ``stream`` name and a
+    ``cursor`` (``runs.events.ThreadCursor``) that resumes right after it,
+    across runs, after any reconnect. The stream never ends: once the last
+    run has ended it waits for the next one.
+
+    It hears of new runs through the thread's group, joined before anything
+    is read (as a ``Feed`` joins an execution's), from the status message a
+    run's creation sends. A lost one is made up for by ``catch_up``, which
+    also notices a followed run that was rolled back (deleted, with no
+    terminal event to end it).
+    """
+
+    def __init__(self, thread_id, memberships, send):
+        self.thread_id = thread_id
+        self.stream = f"thread:{thread_id}"
+        self.memberships = memberships
+        self.send = send
+        self.feed = Feed(None, None, self._forward, on_terminal=self._run_ended, memberships=memberships)
+        self.place = None  # (created_at, id) of the run followed now, or of the last one followed
+        self.following = False
+        self._advancing = False
+
+    @property
+    def replayed(self):
+        return self.feed.replayed
+
+    async def join(self):
+        """Listen for the thread's new runs; before ``follow`` reads anything."""
+        await self.memberships.add(events.thread_group(self.thread_id))
+
+    async def follow(self, cursor=None):
+        """Send everything past ``cursor`` (a ``ThreadCursor``; None: from the first run), then follow live."""
+        if cursor is None:
+            return await self._advance()
+        self.place = (cursor.created_at, cursor.execution_id)
+        state = await database_sync_to_async(selectors.thread_run_state)(self.thread_id, cursor.execution_id, cursor.seq)
+        # Ended with the cursor's event, or rolled back since: what is left is the runs after its place.
+        await self._advance(resume_at=cursor.seq if state == "open" else None)
+
+    async def on_run(self, message):
+        """A status message of one of the thread's runs (from the thread's group)."""
+        if message.get("status") in TERMINAL_STATUSES and message.get("execution_id") in self.feed:
+            await self.feed.catch_up([message["execution_id"]])
+        elif not self.following:
+            await self._advance()
+        elif message.get("execution_id") != self.place[1]:
+            await self._drop_if_gone()
+
+    async def catch_up(self):
+        """Replay what lost live messages would have carried, and move on past a run that is gone."""
+        if not self.following:
+            return await self._advance()
+        await self.feed.catch_up()
+        if self.following:
+            await self._drop_if_gone()
+
+    async def leave(self):
+        """Follow nothing more, and let go of the groups this stream joined."""
+        execution_ids = list(self.feed.joined)
+        self.following = False
+        for execution_id in execution_ids:
+            await self.feed.leave(execution_id)
+        await self.memberships.discard(events.thread_group(self.thread_id))
+
+    def stop(self):
+        self.following = False
+        self.feed.stop()
+
+    async def _drop_if_gone(self):
+        execution_id = self.place[1]
+        if not await database_sync_to_async(selectors.thread_run_exists)(self.thread_id, execution_id):
+            await self.feed.leave(execution_id)
+            self.following = False
+            await self._advance()
+
+    async def _advance(self, resume_at=None):
+        """Follow the run at ``place`` from ``resume_at`` (if given), then each next run, until one is live or none is left.
+
+        A run whose end is in its replay calls ``_run_ended`` from inside
+        this loop; the loop, not a nested call, moves on, so a thread of a
+        thousand ended runs is a loop and not a recursion.
+        """
+        if self._advancing:
+            return
+        self._advancing = True
+        try:
+            if resume_at is not None:
+                await self._follow_run(self.place[1], resume_at)
+            while not self.following:
+                place = await database_sync_to_async(selectors.next_thread_run)(self.thread_id, self.place)
+                if place is None:
+                    return
+                self.place = (place[0], str(place[1]))
+                await self._follow_run(self.place[1], 0)
+        finally:
+            self._advancing = False
+
+    async def _follow_run(self, execution_id, after_seq):
+        self.following = True
+        await self.feed.join(execution_id)
+        await self.feed.follow(execution_id, after_seq)  # a replayed end calls _run_ended
+
+    async def _forward(self, message):
+        cursor = events.ThreadCursor(self.place[0], message["execution_id"], message["seq"])
+        await self.send({**message, "stream": self.stream, "cursor": str(cursor)})
+
+    async def _run_ended(self, execution_id):
+        self.following = False
+        await self._advance()

@@ -4,7 +4,7 @@ from channels.auth import AuthMiddlewareStack
 from django.urls import path, re_path
 
 from .consumers import AgentConsumer, UserConsumer
-from .sse import ExecutionStreamConsumer
+from .sse import ExecutionStreamConsumer, ThreadStreamConsumer
 
 websocket_urlpatterns = [
     re_path(r"^ws/agents/(?P<agent_id>[^/]+)/$", AgentConsumer.as_asgi()),
@@ -15,4 +15,5 @@ websocket_urlpatterns = [
 # AuthMiddlewareStack gives them the session's user, as Django's middleware would.
 streaming_urlpatterns = [
     path("api/executions/<uuid:execution_id>/stream/", AuthMiddlewareStack(ExecutionStreamConsumer.as_asgi())),
+    path("api/threads/<uuid:thread_id>/stream/", AuthMiddlewareStack(ThreadStreamConsumer.as_asgi())),
 ]

@@ -1,17 +1,18 @@
-"""Server-sent events: ``GET /api/executions/{id}/stream/`` as ``text/event-stream``.
+"""Server-sent events: ``GET /api/executions/{id}/stream/`` and ``GET /api/threads/{id}/stream/``.
 
 Each event is one frame, the same JSON as the WebSocket message::
 
     event: <message type>
-    id: <seq>
+    id: <seq>  (a thread's stream: the message's cursor)
     data: <JSON>
 
 A client resumes with ``Last-Event-ID`` (what EventSource sends by itself
-on reconnect) or ``?after_seq=``; the stream replays what it missed, then
-follows live through the execution's ``Feed``, sends a ``: ping`` comment
-after ``SSE_HEARTBEAT_SECONDS`` of silence (each ping also checks the
-database for a last event that pub/sub may have dropped), and ends after the
-terminal event. Authentication and ownership are REST's: a session cookie or
+on reconnect) or ``?after_seq=`` (a thread's: ``?cursor=``); the stream
+replays what it missed, then follows live through its ``Feed`` (a thread's
+``ThreadFeed``), sends a ``: ping`` comment after ``SSE_HEARTBEAT_SECONDS``
+of silence (each ping also checks the database for what pub/sub may have
+dropped), and ends after the execution's terminal event; a thread's stays
+open for its next runs. Authentication and ownership are REST's: a session cookie or
 ``Authorization: Token <key>``; missing credentials are 401, someone else's
 execution is 404, bad input 400, all as JSON.
 
@@ -23,6 +24,7 @@ import asyncio
 import json
 import logging
 import time
+from functools import partial
 from urllib.parse import parse_qs
 
 from channels.consumer import AsyncConsumer
@@ -34,10 +36,11 @@ from rest_framework import serializers
 from config.errors import check_data, rest_body
 from contract.errors import PlatformError
 from runs import selectors
-from runs.serializers import after_seq_field
+from runs.serializers import ThreadCursorField, after_seq_field
+from threads.selectors import threads_visible_to
 
 from .auth import user_for_scope
-from .feed import Feed, LiveDispatch, first_chunk_if_visible
+from .feed import Feed, LiveDispatch, Memberships, ThreadFeed, first_chunk_if_visible
 from .lifetime import ConnectionLifetime
 
 logger = logging.getLogger(__name__)
@@ -56,56 +59,64 @@ class StreamQuery(serializers.Serializer):
     after_seq = after_seq_field()
 
 
-def encode_frame(message):
+class ThreadStreamQuery(serializers.Serializer):
+    cursor = ThreadCursorField(required=False)
+
+
+def encode_frame(message, frame_id):
     data = json.dumps(message, separators=(",", ":"))
-    return f"event: {message['type']}\nid: {message['seq']}\ndata: {data}\n\n".encode()
+    return f"event: {message['type']}\nid: {frame_id}\ndata: {data}\n\n".encode()
 
 
-class ExecutionStreamConsumer(ConnectionLifetime, LiveDispatch, AsyncConsumer):
-    """One SSE stream of one execution; its end (the last event sent, or the client
-    gone) is ``realtime.lifetime.ConnectionLifetime``'s."""
+class EventStreamConsumer(ConnectionLifetime, LiveDispatch, AsyncConsumer):
+    """One SSE stream; its end (the client gone, or the stream's own) is
+    ``realtime.lifetime.ConnectionLifetime``'s. A subclass says what it follows."""
 
     feed = heartbeat = None
+    # The query parameter (and the meaning of Last-Event-ID) that resumes the stream.
+    resume_from = None
 
     async def http_request(self, message):
         if message.get("more_body"):
             return  # a GET has no body worth reading; wait for its end
-        self.feed = Feed(self.channel_layer, self.channel_name, self._send_event, on_terminal=self._finished)
         try:
-            execution_id, after_seq, first_chunk = await self._admit()
+            if self.scope["method"] != "GET":
+                raise PlatformError(
+                    f"Method \"{self.scope['method']}\" not allowed.", "method_not_allowed", status=405
+                )
+            user = await database_sync_to_async(user_for_scope)(self.scope)
+            if user is None:
+                raise PlatformError("Authentication credentials were not provided.", "not_authenticated", status=401)
+            follow = await self.admit(user, self.scope["url_route"]["kwargs"])
         except PlatformError as error:
             return await self._refuse(error)
         await self.send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
         # A comment sends the headers now (they leave with the first body):
         # a client sees the stream open even before an event.
         await self._send_body(OPENED)
-        await self.feed.follow(execution_id, after_seq, first_chunk)
+        await follow()
         self.heartbeat = asyncio.ensure_future(self._beat())
 
-    async def _admit(self):
-        if self.scope["method"] != "GET":
-            raise PlatformError(f"Method \"{self.scope['method']}\" not allowed.", "method_not_allowed", status=405)
-        user = await database_sync_to_async(user_for_scope)(self.scope)
-        if user is None:
-            raise PlatformError("Authentication credentials were not provided.", "not_authenticated", status=401)
-        execution_id = str(self.scope["url_route"]["kwargs"]["execution_id"])
-        after_seq = check_data(StreamQuery, {**self._query(), **self._last_event_id()})["after_seq"]
-        # Joined before the first chunk is read: see Feed.
-        await self.feed.join(execution_id)
-        first_chunk = await first_chunk_if_visible(selectors.executions_visible_to(user), execution_id, after_seq)
-        if first_chunk is None:
-            await self.feed.leave(execution_id)
-            raise PlatformError("Not found.", "not_found", status=404)
-        return execution_id, after_seq, first_chunk
+    async def admit(self, user, kwargs):
+        """Check the request, join what must be joined first; returns the coroutine function that starts sending."""
+        raise NotImplementedError
 
-    def _query(self):
+    def frame_id(self, message):
+        raise NotImplementedError
+
+    async def catch_up(self):
+        """On each heartbeat: send what lost live messages would have carried."""
+        await self.feed.catch_up()
+
+    def resume_point(self):
+        """``{resume_from: value}`` from the query string and ``Last-Event-ID`` (which wins), or {}."""
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        return {"after_seq": query["after_seq"][-1]} if "after_seq" in query else {}
-
-    def _last_event_id(self):
+        point = {self.resume_from: query[self.resume_from][-1]} if self.resume_from in query else {}
         # EventSource resends the last id it saw; it wins over the query string.
         value = dict(self.scope.get("headers") or []).get(b"last-event-id")
-        return {"after_seq": value.decode("latin-1").strip()} if value else {}
+        if value:
+            point[self.resume_from] = value.decode("latin-1").strip()
+        return point
 
     async def _refuse(self, error):
         headers = [(b"content-type", b"application/json")]
@@ -116,7 +127,7 @@ class ExecutionStreamConsumer(ConnectionLifetime, LiveDispatch, AsyncConsumer):
         raise StopConsumer()
 
     async def _send_event(self, message):
-        await self._send_body(encode_frame(message))
+        await self._send_body(encode_frame(message, self.frame_id(message)))
 
     async def _send_body(self, body):
         self.last_sent = time.monotonic()
@@ -151,7 +162,7 @@ class ExecutionStreamConsumer(ConnectionLifetime, LiveDispatch, AsyncConsumer):
 
     async def stream_heartbeat(self, message):
         await self._send_body(PING)
-        await self.feed.catch_up()
+        await self.catch_up()
 
     def subscriptions(self):
         return set(self.feed.groups) if self.feed is not None else set()
@@ -161,3 +172,57 @@ class ExecutionStreamConsumer(ConnectionLifetime, LiveDispatch, AsyncConsumer):
             self.heartbeat.cancel()
         if self.feed is not None:
             self.feed.stop()
+
+
+class ExecutionStreamConsumer(EventStreamConsumer):
+    """``/api/executions/{id}/stream/``: ends after the execution's terminal event."""
+
+    resume_from = "after_seq"
+
+    async def admit(self, user, kwargs):
+        self.feed = Feed(self.channel_layer, self.channel_name, self._send_event, on_terminal=self._finished)
+        execution_id = str(kwargs["execution_id"])
+        after_seq = check_data(StreamQuery, self.resume_point())["after_seq"]
+        # Joined before the first chunk is read: see Feed.
+        await self.feed.join(execution_id)
+        first_chunk = await first_chunk_if_visible(selectors.executions_visible_to(user), execution_id, after_seq)
+        if first_chunk is None:
+            await self.feed.leave(execution_id)
+            raise PlatformError("Not found.", "not_found", status=404)
+        return partial(self.feed.follow, execution_id, after_seq, first_chunk)
+
+    def frame_id(self, message):
+        return message["seq"]
+
+
+class ThreadStreamConsumer(EventStreamConsumer):
+    """``/api/threads/{id}/stream/``: every run of the thread, one after another; stays open."""
+
+    resume_from = "cursor"
+    thread_feed = None
+
+    async def admit(self, user, kwargs):
+        thread_id = str(kwargs["thread_id"])
+        cursor = check_data(ThreadStreamQuery, self.resume_point()).get("cursor")
+        if not await database_sync_to_async(threads_visible_to(user).filter(id=thread_id).exists)():
+            raise PlatformError("Not found.", "not_found", status=404)
+        memberships = Memberships(self.channel_layer, self.channel_name)
+        self.thread_feed = ThreadFeed(thread_id, memberships, self._send_event)
+        self.feed = self.thread_feed.feed
+        await self.thread_feed.join()
+        return partial(self.thread_feed.follow, cursor)
+
+    def frame_id(self, message):
+        return message["cursor"]
+
+    async def catch_up(self):
+        await self.thread_feed.catch_up()
+
+    async def execution_status(self, message):
+        # From the thread's group: one of its runs was created or changed.
+        await self.thread_feed.on_run(message)
+
+    def stop_work(self):
+        super().stop_work()
+        if self.thread_feed is not None:
+            self.thread_feed.stop()

@@ -6,8 +6,9 @@ an event replayed from the database and the same event sent live are
 identical.
 """
 
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 # The vocabulary (event types, their fields, the check of an agent event) is
 # the contract's, shared with the agent server; services use these names from here.
@@ -58,6 +59,38 @@ def row_message(event):
     return event_message(event.execution_id, event.seq, event.event_type, event.content, event.timestamp)
 
 
+# --- A thread's cursor ---------------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class ThreadCursor:
+    """Where a client is in a thread's stream: event ``seq`` of the run ``execution_id``.
+
+    On the wire, ``"<run created, µs since the epoch>:<execution id>:<seq>"``:
+    opaque to clients. The run's creation time places it among the thread's
+    runs even once it is gone (a rolled-back run is deleted), so the stream
+    resumes with the run after it.
+    """
+
+    created_at: datetime
+    execution_id: str
+    seq: int
+
+    def __str__(self):
+        return f"{(self.created_at - _EPOCH) // _MICROSECOND}:{self.execution_id}:{self.seq}"
+
+    @classmethod
+    def parse(cls, text):
+        """The cursor ``text`` stands for; ValueError when it is not one."""
+        created, execution_id, seq = text.split(":")
+        if not created.isdigit() or not seq.isdigit():
+            raise ValueError(text)
+        return cls(_EPOCH + int(created) * _MICROSECOND, str(uuid.UUID(execution_id)), int(seq))
+
+
 # --- Channel layer ------------------------------------------------------------------
 
 
@@ -69,16 +102,29 @@ def agent_group(agent_id):
     return f"agent.{agent_id}"
 
 
+def thread_group(thread_id):
+    return f"thread.{thread_id}"
+
+
+def watcher_groups(execution):
+    """Who hears an execution's status changes: its agent's sockets, and its thread's streams."""
+    groups = [agent_group(execution.agent_id)]
+    if execution.thread_id is not None:
+        groups.append(thread_group(execution.thread_id))
+    return groups
+
+
 def events_broadcast(messages):
     """One channel-layer message carrying a batch of one execution's events."""
     return {"type": "execution.events", "events": messages}
 
 
 def status_broadcast(execution):
-    """The lighter message for an agent's watchers when an execution changes status."""
+    """The lighter message for an agent's (and a thread's) watchers when an execution changes status."""
     return {
         "type": "execution.status",
         "execution_id": str(execution.id),
         "agent_id": str(execution.agent_id),
+        "thread_id": str(execution.thread_id) if execution.thread_id is not None else None,
         "status": execution.status,
     }

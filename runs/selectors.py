@@ -1,5 +1,9 @@
 """Reads that carry rules: who may see which executions, and events in seq order."""
 
+from django.db.models import Q
+
+from contract.events import TERMINAL_TYPES
+
 from . import event_store
 from .events import event_message
 from .models import AgentEvent, AgentExecution, Interrupt
@@ -57,3 +61,28 @@ def is_stored_event(execution_id, seq, event_type):
 
 def is_stop_requested(execution_id):
     return AgentExecution.objects.filter(id=execution_id, stop_requested_at__isnull=False).exists()
+
+
+def next_thread_run(thread_id, after=None):
+    """The run of a thread that comes after ``after`` (a ``(created_at, id)`` place), or its first: the same place, or None.
+
+    A thread's runs take their turns in the order they were created (its
+    queue's order); the id breaks a tie of equal creation times.
+    """
+    runs = AgentExecution.objects.filter(thread_id=thread_id)
+    if after is not None:
+        created_at, execution_id = after
+        runs = runs.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, id__gt=execution_id))
+    return runs.order_by("created_at", "id").values_list("created_at", "id").first()
+
+
+def thread_run_state(thread_id, execution_id, seq):
+    """Where a stream's cursor left a run of the thread: "gone" (deleted), "ended" (``seq`` is its terminal event) or "open"."""
+    if not AgentExecution.objects.filter(thread_id=thread_id, id=execution_id).exists():
+        return "gone"
+    ended = AgentEvent.objects.filter(execution_id=execution_id, seq=seq, event_type__in=TERMINAL_TYPES).exists()
+    return "ended" if ended else "open"
+
+
+def thread_run_exists(thread_id, execution_id):
+    return AgentExecution.objects.filter(thread_id=thread_id, id=execution_id).exists()

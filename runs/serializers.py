@@ -15,6 +15,7 @@ from contract.events import (
     TERMINAL_TYPES,
 )
 
+from .events import ThreadCursor
 from .models import AgentExecution, Interrupt
 
 # The order of a run: started, its agent events, one terminal type; a run lost
@@ -106,6 +107,27 @@ class EventPageSerializer(serializers.Serializer):
 def after_seq_field():
     """The cursor of every replay (REST, sockets, SSE): a seq, so bounded like one."""
     return serializers.IntegerField(min_value=0, max_value=MAX_SEQ, default=0)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ThreadCursorField(serializers.Field):
+    """A place in a thread's stream (``runs.events.ThreadCursor``), as its last message's ``cursor`` gave it."""
+
+    default_error_messages = {"invalid": "Not a cursor of a thread's stream: send back a message's `cursor` as it came."}
+
+    def to_internal_value(self, data):
+        cursor = None
+        if isinstance(data, str) and len(data) <= 80:
+            try:
+                cursor = ThreadCursor.parse(data)
+            except (ValueError, OverflowError):
+                pass
+        if cursor is None or cursor.seq > MAX_SEQ:
+            self.fail("invalid")
+        return cursor
+
+    def to_representation(self, value):
+        return str(value)
 
 
 class EventQuerySerializer(serializers.Serializer):

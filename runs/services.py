@@ -127,7 +127,10 @@ def start_thread_run(thread, input_data, *, may_wait):
             pass  # another run of the thread is active
     if not may_wait:
         raise ThreadBusy()
-    return AgentExecution.objects.create(status=Status.QUEUED, **fields)
+    execution = AgentExecution.objects.create(status=Status.QUEUED, **fields)
+    # The thread's streams hear of it (a rolled-back run they followed is gone).
+    transaction.on_commit(partial(_broadcast_status, execution))
+    return execution
 
 
 def _create_pending(**fields):
@@ -832,13 +835,13 @@ def _log_enqueue_failure(execution_id, future):
 
 
 def _broadcast_event(execution, event):
+    status = events.status_broadcast(execution)
     publish(
-        [
-            (events.execution_group(execution.id), events.events_broadcast([events.row_message(event)])),
-            (events.agent_group(execution.agent_id), events.status_broadcast(execution)),
-        ]
+        [(events.execution_group(execution.id), events.events_broadcast([events.row_message(event)]))]
+        + [(group, status) for group in events.watcher_groups(execution)]
     )
 
 
 def _broadcast_status(execution):
-    publish([(events.agent_group(execution.agent_id), events.status_broadcast(execution))])
+    status = events.status_broadcast(execution)
+    publish([(group, status) for group in events.watcher_groups(execution)])

@@ -6,13 +6,15 @@ someone else's thread is simply not found (404).
 
 import django_filters
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from agents import permissions
 from config.limits import parse_json
 from config.schema import THROTTLED, field_errors
+from runs.api import ExecutionStreamView
 
 from . import selectors, services
 from .models import Message, Thread
@@ -108,3 +110,27 @@ class MessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         body = PostedMessageSerializer({"message": message, "execution": execution}).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ThreadStreamView(ExecutionStreamView):
+    """The schema's entry for ``GET /api/threads/{id}/stream/`` (served by ``realtime.sse``, as an execution's)."""
+
+    @extend_schema(
+        operation_id="threads_stream",
+        summary="Follow every run of a thread as server-sent events",
+        description="Every event of every run of the thread, run after run in the order they were created, then "
+        "the next runs as they come: the stream stays open. Each frame is `event: <message type>`, "
+        "`id: <cursor>`, `data: <the WebSocket message as JSON, with its stream and cursor>`. Resume with the "
+        "`Last-Event-ID` header or `?cursor=` (a frame's id, as it came): the stream goes on right after it, "
+        "across runs. `: ping` comments keep an idle stream open.",
+        parameters=[
+            OpenApiParameter("cursor", str, description="Only what comes after this cursor (default: from the "
+                             "first run)."),
+            OpenApiParameter(
+                "Last-Event-ID", str, OpenApiParameter.HEADER, description="The last cursor received; wins over cursor."
+            ),
+        ],
+        responses={(200, "text/event-stream"): OpenApiTypes.STR},
+    )
+    def get(self, request, id):
+        return super().get(request, id)

@@ -324,6 +324,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/threads/{id}/stream/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow every run of a thread as server-sent events
+         * @description Every event of every run of the thread, run after run in the order they were created, then the next runs as they come: the stream stays open. Each frame is `event: <message type>`, `id: <cursor>`, `data: <the WebSocket message as JSON, with its stream and cursor>`. Resume with the `Last-Event-ID` header or `?cursor=` (a frame's id, as it came): the stream goes on right after it, across runs. `: ping` comments keep an idle stream open.
+         */
+        get: operations["threads_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/threads/{id}/": {
         parameters: {
             query?: never;
@@ -2209,6 +2229,60 @@ export interface operations {
             };
             /** @description The request body is larger than its limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threads_stream: {
+        parameters: {
+            query?: {
+                /** @description Only what comes after this cursor (default: from the first run). */
+                cursor?: string;
+            };
+            header?: {
+                /** @description The last cursor received; wins over cursor. */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
