@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "runs",
     "threads",
     "knowledge",
+    "memory",
     "realtime",
     "mcp_api",
 ]
@@ -220,6 +221,10 @@ AGENTS = {
     # tokens; the oldest messages are dropped first. The local model's
     # context is 2048 tokens: this leaves room for the prompt and the answer.
     "THREAD_HISTORY_TOKENS": env_int("THREAD_HISTORY_TOKENS", 1200, minimum=0),
+    # Long-term memory: the newest items a search compares with its query,
+    # and how many of the best matches for its message a run is given.
+    "MEMORY_SEARCH_SCAN": env_int("MEMORY_SEARCH_SCAN", 2000, minimum=1),
+    "MEMORY_RUN_ITEMS": env_int("MEMORY_RUN_ITEMS", 8, minimum=0),
     # Runs of one user running at once (0: no limit); the next ones wait, pending, in order.
     "MAX_RUNNING_PER_USER": env_int("MAX_RUNNING_PER_USER", 8, minimum=0),
     # A run waiting for a person's answer fails (interrupt_expired) after this long.

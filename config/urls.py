@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("runs.urls")),
     path("api/", include("knowledge.urls")),
     path("api/", include("threads.urls")),
+    path("api/", include("memory.urls")),
     re_path(r"^api/", api_not_found),
     path("healthz", views.healthz, name="healthz"),
     re_path(r"^(?!api/|admin/|static/|ws/|healthz).*$", views.dashboard, name="dashboard"),

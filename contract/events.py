@@ -50,6 +50,9 @@ STEP = "step"
 TOKEN = "token"
 TOOL_CALL = "tool_call"
 TOOL_RESULT = "tool_result"
+# The agent kept something about its user (the ``remember`` tool): the
+# platform stores the event and writes the user's memory item with it.
+MEMORY = "memory"
 AGENT_EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     PROGRESS: ("stage", "message"),
     MESSAGE: ("role", "content"),
@@ -57,6 +60,7 @@ AGENT_EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     TOKEN: ("content",),
     TOOL_CALL: ("tool", "arguments"),
     TOOL_RESULT: ("tool", "result"),
+    MEMORY: ("namespace", "key", "value"),
 }
 AGENT_EVENT_TYPES = frozenset(AGENT_EVENT_FIELDS)
 
@@ -92,6 +96,11 @@ def check_agent_event(event_type: str, content: Any) -> dict[str, Any]:
     # Clients append token deltas to text; anything else would corrupt it.
     if event_type == TOKEN and not isinstance(content["content"], str):
         raise MalformedEvent("token content is not text")
+    if event_type == MEMORY and not all(
+        isinstance(content[name], str) and 0 < len(content[name]) <= limit
+        for name, limit in (("namespace", 100), ("key", 200))
+    ):
+        raise MalformedEvent("memory namespace and key must be short, non-empty text")
     return content
 
 
@@ -130,3 +139,7 @@ def tool_call(tool: str, arguments: dict[str, Any]) -> tuple[str, dict[str, Any]
 
 def tool_result(tool: str, result: Any) -> tuple[str, dict[str, Any]]:
     return TOOL_RESULT, {"tool": tool, "result": result}
+
+
+def memory(namespace: str, key: str, value: Any) -> tuple[str, dict[str, Any]]:
+    return MEMORY, {"namespace": namespace, "key": key, "value": value}

@@ -10,17 +10,17 @@ MAX_RETRIES = 6
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def index_document(self, document_id):
-    _retried(self, services.index_document, document_id, final_attempt=self.request.retries >= self.max_retries)
+    retried(self, services.index_document, document_id, final_attempt=self.request.retries >= self.max_retries)
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def unindex_document(self, agent_id, document_id):
     from runs.worker.client import remove_document
 
-    _retried(self, remove_document, agent_id, document_id)
+    retried(self, remove_document, agent_id, document_id)
 
 
-def _retried(task, call, *args, **kwargs):
+def retried(task, call, *args, **kwargs):
     """``call``, retried with backoff while the agent server is unavailable."""
     # Imported here: the agent server's client is the worker's, never the api's.
     from runs.worker.client import AgentServerUnavailable

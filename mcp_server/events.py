@@ -136,6 +136,10 @@ def tool_result(tool: str, result: Any) -> Event:
     return Event(*contract.tool_result(tool, result))
 
 
+def memory(namespace: str, key: str, value: Any) -> Event:
+    return Event(*contract.memory(namespace, key, value))
+
+
 def result_event(output: dict[str, Any]) -> Event:
     return Event(RESULT, {"output": output})
 

@@ -22,6 +22,12 @@
     [{"document_id", "filename", "chunk", "text", "score"}]}``, best first;
     ``score`` is the fused rank score (higher is better, not a probability).
 
+``POST /embed``
+    Body ``{"texts": [str]}`` (1..64 texts of at most 8,000 characters).
+    200 ``{"model", "dimensions", "vectors": [base64 of little-endian
+    float32]}``, unit vectors in the order of the texts: the platform's
+    long-term memory keeps them and compares them with a query's.
+
 Errors are ``{"error": {"message", "code", "fields"?}}`` like every other
 answer of this server; the bearer token guards these routes like /execute.
 """
@@ -39,12 +45,15 @@ from starlette.routing import Route
 from contract.limits import MAX_JSON_DEPTH, TooDeep, parse_json
 from mcp_server.knowledge import DocumentError, KnowledgeBusy
 from mcp_server.knowledge.documents import DOCUMENT_TOO_LARGE
+from mcp_server.knowledge.embeddings import DIMENSIONS, MODEL_ID
 from mcp_server.protocol import INVALID_REQUEST, BadRequest, BodyTooLarge, read_limited
 from mcp_server.responses import error_response
 
 BUSY = "busy"
 MAX_ID_CHARS = 200
 MAX_K = 50
+MAX_EMBED_TEXTS = 64
+MAX_EMBED_CHARS = 8000
 
 
 async def put_document(request: Request) -> Response:
@@ -111,7 +120,31 @@ async def search(request: Request) -> Response:
     return JSONResponse({"results": [hit.as_dict() for hit in hits]})
 
 
+async def embed(request: Request) -> Response:
+    try:
+        body = await _json_object(request, 1024 * 1024)
+        texts = body.get("texts")
+        if (
+            not isinstance(texts, list)
+            or not 1 <= len(texts) <= MAX_EMBED_TEXTS
+            or not all(isinstance(text, str) and len(text) <= MAX_EMBED_CHARS for text in texts)
+        ):
+            problem = f"A list of 1 to {MAX_EMBED_TEXTS} strings of at most {MAX_EMBED_CHARS} characters."
+            raise BadRequest(_summary({"texts": problem}), INVALID_REQUEST, {"texts": problem})
+    except BadRequest as rejection:
+        return error_response(400, rejection.message, rejection.code, fields=rejection.fields)
+    vectors = await request.app.state.services.knowledge.embed(texts)
+    return JSONResponse(
+        {
+            "model": MODEL_ID,
+            "dimensions": DIMENSIONS,
+            "vectors": [base64.b64encode(vector).decode("ascii") for vector in vectors],
+        }
+    )
+
+
 routes = [
+    Route("/embed", embed, methods=["POST"]),
     Route("/knowledge/{agent_id}/documents/{document_id}", put_document, methods=["PUT"]),
     Route("/knowledge/{agent_id}/documents/{document_id}", delete_document, methods=["DELETE"]),
     Route("/knowledge/{agent_id}/search", search, methods=["POST"]),

@@ -147,3 +147,15 @@ def search_knowledge(agent_id, query, k):
         return _call("POST", f"/knowledge/{agent_id}/search", json={"query": query, "k": k}).json()["results"]
     except (ValueError, KeyError, TypeError):
         raise AgentServerProtocolError("Agent service sent a malformed search answer.") from None
+
+
+def embed(texts):
+    """Each text's unit vector from the agent server's embedder, as float32 little-endian bytes."""
+    body = _call("POST", "/embed", json={"texts": list(texts)}).json()
+    try:
+        vectors = [base64.b64decode(vector) for vector in body["vectors"]]
+    except (ValueError, KeyError, TypeError):
+        raise AgentServerProtocolError("Agent service sent a malformed embedding answer.") from None
+    if len(vectors) != len(texts):
+        raise AgentServerProtocolError("Agent service sent a malformed embedding answer.")
+    return vectors

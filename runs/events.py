@@ -22,6 +22,7 @@ from contract.events import (  # noqa: F401
     EXECUTION_STARTED,
     EXECUTION_STOPPED,
     LIFECYCLE_TYPES,
+    MEMORY,
     MalformedEvent,
     check_agent_event,
 )

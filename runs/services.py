@@ -413,9 +413,26 @@ def record_event_batches(batches):
         if rows:
             event_store.insert_events(rows)
             event_store.advance_executions(new_last_seqs, _lease_until(now))
+            _write_memories(rows)
             transaction.on_commit(partial(publish, _event_broadcasts(rows)))
     running = {str(execution_id) for execution_id in last_seqs}
     return {execution_id for execution_id in batches if str(execution_id) not in running}
+
+
+def _write_memories(rows):
+    """The memory items that ``memory`` events name, written with the events (one transaction: they agree)."""
+    memories = [(execution_id, event) for execution_id, _seq, event in rows if event.event_type == events.MEMORY]
+    if not memories:
+        return
+    from memory.services import write_from_run
+
+    owners = dict(
+        AgentExecution.objects.filter(id__in={execution_id for execution_id, _ in memories}).values_list(
+            "id", "agent__owner_id"
+        )
+    )
+    for execution_id, event in memories:
+        write_from_run(execution_id, owners[execution_id], event.content)
 
 
 def _event_broadcasts(rows):

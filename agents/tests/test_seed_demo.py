@@ -21,7 +21,7 @@ def test_it_creates_a_demo_user_with_a_generated_password_once(settings, tmp_pat
     call_command("seed_demo")
     assert password in capsys.readouterr().out
     agents = Agent.objects.filter(owner__username="demo")
-    assert sorted(agents.values_list("runtime", flat=True)) == ["chat", "rag", "synthetic", "tools"]
+    assert sorted(agents.values_list("runtime", flat=True)) == ["chat", "rag", "synthetic", "tools", "tools"]
     knowledge = agents.get(runtime="rag")
     assert knowledge.documents.count() >= 3
     assert set(knowledge.documents.values_list("status", flat=True)) == {"pending"}

@@ -14,7 +14,7 @@ def test_the_terminal_lifecycle_types_are_completed_error_and_stopped():
 
 def test_agent_event_types_are_the_keys_of_their_fields():
     assert events.AGENT_EVENT_TYPES == set(AGENT_EVENT_FIELDS) == {
-        "progress", "message", "step", "token", "tool_call", "tool_result"}
+        "progress", "message", "step", "token", "tool_call", "tool_result", "memory"}
     assert not events.AGENT_EVENT_TYPES & events.LIFECYCLE_TYPES
     assert {events.RESULT, events.ERROR}.isdisjoint(events.AGENT_EVENT_TYPES)
 

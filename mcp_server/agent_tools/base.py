@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from jsonschema import Draft202012Validator
 
 if TYPE_CHECKING:
+    from mcp_server.agent_tools.memory import MemoryPad
     from mcp_server.services import Services
 
 
@@ -30,10 +31,11 @@ class ToolError(Exception):
 
 @dataclass(frozen=True)
 class ToolContext:
-    """Whose tool call this is: the agent (whose knowledge base to search) and the services."""
+    """Whose tool call this is: the agent (whose knowledge base to search), the services, the run's memory."""
 
     agent_id: str
     services: Services | None
+    memory: MemoryPad | None = None
 
 
 class AgentTool(ABC):

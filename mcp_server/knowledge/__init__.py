@@ -108,6 +108,11 @@ class KnowledgeBase:
         """The ``k`` passages of the agent's documents that best match ``query``, best first."""
         return await asyncio.to_thread(self._search, agent_id, query, k)
 
+    async def embed(self, texts: list[str]) -> list[bytes]:
+        """Each text's unit vector, as little-endian float32 bytes (what the platform's memory stores)."""
+        vectors = await asyncio.to_thread(self._embedder.embed, texts)
+        return [vector.astype("<f4").tobytes() for vector in vectors]
+
     def _put_document(self, agent_id, document_id, filename, content_type, content, deadline) -> int:
         if not self._readers.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise KnowledgeBusy(f"Every document reader stayed busy for {self.index_timeout:g} s.")

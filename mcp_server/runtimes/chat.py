@@ -20,6 +20,7 @@ from mcp_server.runtimes.llm import (
     llm_input_schema,
     llm_options,
     provider_for,
+    with_memory,
 )
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer clearly and concisely."
@@ -37,7 +38,7 @@ class ChatRuntime(Runtime):
     input_example = {"message": "Hello! What can you do?"}
 
     async def run(self, request: RunRequest) -> AsyncIterator[Event | Result]:
-        config = request.agent.config
+        config = with_memory(request.agent.config, request.input_data)
         messages = [{"role": "system", "content": config["system_prompt"]}, *conversation(request.input_data)]
         provider = provider_for(request)
         model = provider.model_name(config["model"])

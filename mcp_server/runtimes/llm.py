@@ -17,6 +17,7 @@ Input: ``input_data["message"]`` (or ``question``, ``prompt``, ``query``,
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -28,6 +29,7 @@ from mcp_server.providers import PROVIDER_NAMES, ChatRequest, Provider, TextDelt
 INVALID_INPUT = "invalid_input"
 NO_SERVICES = "no_services"
 MESSAGE_KEYS = ("message", "question", "prompt", "query", "input", "text")
+MAX_MEMORY_ITEMS = 50
 HISTORY_ROLES = ("user", "assistant", "system")
 # Older turns beyond these are dropped: a small local context fills up fast.
 MAX_HISTORY_MESSAGES = 40
@@ -96,6 +98,17 @@ def llm_input_schema(message_description: str) -> dict[str, Any]:
                     "required": ["role", "content"],
                 },
             },
+            "memory": {
+                "type": "array",
+                "description": "What the agent remembers about its user (the platform gives a run the items "
+                "that best match its message); the model sees them with its instructions.",
+                "maxItems": MAX_MEMORY_ITEMS,
+                "items": {
+                    "type": "object",
+                    "properties": {"namespace": {"type": "string"}, "key": {"type": "string"}, "value": {}},
+                    "required": ["key", "value"],
+                },
+            },
         },
         "anyOf": [
             *({"required": [key]} for key in MESSAGE_KEYS),
@@ -123,6 +136,33 @@ def user_message(input_data: dict[str, Any]) -> str | None:
         if isinstance(value, str) and value.strip():
             return value
     return None
+
+
+def remembered(input_data: dict[str, Any]) -> list[dict[str, Any]]:
+    """``input_data["memory"]``: the well-formed items of it (at most ``MAX_MEMORY_ITEMS``)."""
+    items = input_data.get("memory")
+    if not isinstance(items, list):
+        return []
+    return [
+        {"namespace": str(item.get("namespace") or "default"), "key": item["key"], "value": item["value"]}
+        for item in items[:MAX_MEMORY_ITEMS]
+        if isinstance(item, dict) and isinstance(item.get("key"), str) and "value" in item
+    ]
+
+
+def memory_line(item: dict[str, Any]) -> str:
+    value = item["value"] if isinstance(item["value"], str) else json.dumps(item["value"], ensure_ascii=False)
+    return f"- {item['key']}: {value}"
+
+
+def with_memory(config: dict[str, Any], input_data: dict[str, Any]) -> dict[str, Any]:
+    """``config`` whose system prompt also says what the agent remembers about its user (if anything)."""
+    items = remembered(input_data)
+    if not items:
+        return config
+    lines = "\n".join(memory_line(item) for item in items)
+    prompt = f"{config['system_prompt']}\n\nWhat you remember about the user from earlier conversations:\n{lines}"
+    return {**config, "system_prompt": prompt}
 
 
 def conversation(input_data: dict[str, Any]) -> list[dict[str, str]]:

@@ -34,6 +34,7 @@ from mcp_server.runtimes.llm import (
     llm_input_schema,
     llm_options,
     provider_for,
+    with_memory,
 )
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -66,7 +67,7 @@ class RagRuntime(Runtime):
     input_example = {"question": "What happens to a run when its worker dies?"}
 
     async def run(self, request: RunRequest) -> AsyncIterator[Event | Result]:
-        config = request.agent.config
+        config = with_memory(request.agent.config, request.input_data)
         messages = conversation(request.input_data)
         question = messages[-1]["content"]
         if request.services is None:

@@ -47,6 +47,7 @@ from contract import interrupts
 from mcp_server import events
 from mcp_server.agent_tools import AGENT_TOOLS, AgentTool, ToolContext, ToolError
 from mcp_server.agent_tools.human import ASK_HUMAN_TOOL
+from mcp_server.agent_tools.memory import MEMORY_TOOLS, MemoryPad
 from mcp_server.events import Event, Interrupt, Result, RuntimeFailure
 from mcp_server.protocol import Resume, RunRequest
 from mcp_server.providers import Provider, TextDelta, ToolCall, ToolSpec
@@ -58,6 +59,8 @@ from mcp_server.runtimes.llm import (
     llm_input_schema,
     llm_options,
     provider_for,
+    remembered,
+    with_memory,
 )
 
 logger = logging.getLogger(__name__)
@@ -70,7 +73,7 @@ DEFAULT_SYSTEM_PROMPT = (
 ANSWER = "answer"
 DECISION_MAX_TOKENS = 256
 # Every tool a config may list: the built-in ones and the person.
-OFFERABLE_TOOLS: dict[str, AgentTool] = {**AGENT_TOOLS, ASK_HUMAN_TOOL.name: ASK_HUMAN_TOOL}
+OFFERABLE_TOOLS: dict[str, AgentTool] = {**AGENT_TOOLS, **MEMORY_TOOLS, ASK_HUMAN_TOOL.name: ASK_HUMAN_TOOL}
 INVALID_RESUME = "invalid_resume"
 
 
@@ -103,7 +106,8 @@ class ToolsRuntime(Runtime):
                 "items": {"enum": sorted(OFFERABLE_TOOLS)},
                 "uniqueItems": True,
                 "default": sorted(AGENT_TOOLS),
-                "description": "The tools the agent may use; ask_human lets it ask the user and wait.",
+                "description": "The tools the agent may use; ask_human lets it ask the user and wait, "
+                "remember and recall give it a memory of its user across conversations.",
             },
             "confirm_tools": {
                 "type": "array",
@@ -118,9 +122,10 @@ class ToolsRuntime(Runtime):
     input_example = {"message": "What is 17 * 23 + 4?"}
 
     async def run(self, request: RunRequest) -> AsyncIterator[Event | Result | Interrupt]:
-        config = request.agent.config
+        config = with_memory(request.agent.config, request.input_data)
         provider = provider_for(request)
-        context = ToolContext(request.agent.id, request.services)
+        memory = MemoryPad(remembered(request.input_data), request.services)
+        context = ToolContext(request.agent.id, request.services, memory)
         if request.resume is None:
             loop = ReActLoop.start(provider, config, context, conversation(request.input_data))
         else:
@@ -300,6 +305,9 @@ class ReActLoop:
                 arguments, result = await self._answered_call(name, arguments, self._answer)
                 self._answer = None
             yield events.tool_call(name, arguments if arguments is not None else {})
+            if self.context.memory is not None:
+                for event in self.context.memory.drain():  # what the call remembered
+                    yield event
             self.calls.append({"tool": name, "arguments": arguments, "result": result})
             yield events.tool_result(name, result)
             self.pending.pop(0)

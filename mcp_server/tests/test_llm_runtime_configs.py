@@ -53,7 +53,7 @@ def test_it_accepts_a_full_config():
         ("rag", {"top_k": 2.0}, {"top_k": "Must be an integer."}),
         ("tools", {"max_iterations": 0}, {"max_iterations": "Must be at least 1."}),
         ("tools", {"tools": ["shell"]}, {"tools.0": "Must be one of: 'ask_human', 'calculator', 'current_time', "
-                                                    "'search_knowledge'."}),
+                                                    "'recall', 'remember', 'search_knowledge'."}),
         ("tools", {"confirm_tools": ["ask_human"]}, {"confirm_tools.0": "Must be one of: 'calculator', "
                                                      "'current_time', 'search_knowledge'."}),
         ("tools", {"system_prompt": None}, {"system_prompt": "Must be a string."}),

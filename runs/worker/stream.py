@@ -9,6 +9,7 @@ from contract.events import ERROR, INTERRUPT, RESULT
 from contract.interrupts import KINDS
 from runs.events import MalformedEvent, PendingEvent, check_agent_event
 from runs.selectors import answered_interrupt
+from memory.selectors import for_run as memory_for_run
 from threads.selectors import history_for
 
 from .client import AgentServerError, open_run_stream
@@ -21,7 +22,9 @@ def execution_request(execution):
     """The body of the agent server's /execute call (built before the loop: it must not touch the ORM).
 
     A run of a thread gets the conversation so far as ``input_data.messages``,
-    which every LLM runtime takes as the history before the new message. A
+    which every LLM runtime takes as the history before the new message, and
+    a run of an LLM runtime its owner's memory items that best match its
+    message as ``input_data.memory``. A
     run resumed from an interrupt gets the runtime's checkpoint and the
     answer as ``resume``.
     """
@@ -29,6 +32,9 @@ def execution_request(execution):
     input_data = execution.input_data
     if execution.thread_id:
         input_data = {**input_data, "messages": history_for(execution)}
+    remembered = memory_for_run(execution)
+    if remembered:
+        input_data = {**input_data, "memory": remembered}
     request = {
         "execution_id": str(execution.id),
         "agent": {"id": str(agent.id), "name": agent.name, "runtime": agent.runtime, "config": agent.config},

@@ -40,6 +40,13 @@ EXAMPLE_AGENTS = [
         "runtime": "tools",
         "config": {"tools": ["calculator", "current_time"], "max_tokens": 200},
     },
+    {
+        "name": "Assistant",
+        "description": "Remembers what you tell it, across conversations (its remember and recall tools; "
+        'see /api/memory/). Input: {"message": "My favourite colour is teal."}',
+        "runtime": "tools",
+        "config": {"tools": ["remember", "recall", "current_time"], "max_tokens": 200},
+    },
 ]
 
 
