@@ -84,6 +84,8 @@ export class MockBackend {
   private interrupts: Interrupt[] = []
   private stopRequested = new Set<string>()
   private sockets = new Map<WebSocketRoute, Set<string>>()
+  /** The threads' streams each socket follows (`thread:<id>`). */
+  private streams = new Map<WebSocketRoute, Set<string>>()
   private counter = 0
 
   constructor(
@@ -474,6 +476,36 @@ export class MockBackend {
     for (const [ws, subscribed] of this.sockets) {
       if (subscribed.has(execution.id)) ws.send(JSON.stringify(event))
     }
+    if (execution.thread) {
+      const stream = `thread:${execution.thread}`
+      for (const [ws, streams] of this.streams) if (streams.has(stream)) ws.send(JSON.stringify(this.onStream(stream, event)))
+    }
+  }
+
+  /** A thread's runs, oldest first: its stream's order. */
+  private runsOf(threadId: string): Execution[] {
+    return this.executions.filter((e) => e.thread === threadId).reverse()
+  }
+
+  private onStream(stream: string, event: Event): Json {
+    return { ...event, stream, cursor: `${event.execution_id}:${event.seq}` }
+  }
+
+  /** Every event of the thread's runs after the cursor (a few before it too, as a seam can), run after run. */
+  private replayStream(ws: WebSocketRoute, stream: string, cursor: string | undefined): void {
+    const runs = this.runsOf(stream.slice('thread:'.length))
+    const [runId, seqText] = cursor ? cursor.split(':') : [undefined, '0']
+    let index = runId ? runs.findIndex((run) => run.id === runId) : 0
+    if (index < 0) {
+      ws.send(JSON.stringify({ type: 'error', message: 'Not a cursor.', code: 'invalid_field', fields: { cursor: ['Not a cursor.'] } }))
+      return
+    }
+    let from = runId ? Math.max(0, Number(seqText) - this.replayOverlap) : 0
+    for (; index < runs.length; index += 1, from = 0) {
+      for (const event of this.events.get(runs[index]!.id) ?? []) {
+        if (event.seq > from) ws.send(JSON.stringify(this.onStream(stream, event)))
+      }
+    }
   }
 
   // ---- WebSocket ----
@@ -486,11 +518,21 @@ export class MockBackend {
     const agentId = new URL(ws.url()).pathname.match(/^\/ws\/agents\/([^/]+)\/$/)?.[1]
     const subscribed = new Set<string>()
     this.sockets.set(ws, subscribed)
+    const streams = new Set<string>()
+    this.streams.set(ws, streams)
     // The user socket (/ws/) names its user; an agent's socket its agent.
     ws.send(JSON.stringify({ type: 'connection', status: 'connected', ...(agentId ? { agent_id: agentId } : { user: USER.username }) }))
     ws.onMessage((raw) => {
       const frame = JSON.parse(String(raw)) as Json
       if (frame.action === 'ping') ws.send(JSON.stringify({ type: 'pong' }))
+      else if (frame.action === 'subscribe' && typeof frame.stream === 'string') {
+        if (agentId) {
+          ws.send(JSON.stringify({ type: 'error', message: "A thread's stream is followed on the user socket, /ws/.", code: 'invalid_frame' }))
+          return
+        }
+        this.replayStream(ws, frame.stream, frame.cursor as string | undefined)
+        streams.add(frame.stream)
+      } else if (frame.action === 'unsubscribe' && typeof frame.stream === 'string') streams.delete(frame.stream)
       else if (frame.action === 'subscribe') {
         const id = frame.execution_id as string
         // Replay a little before after_seq, as a seam can, then go live.
@@ -500,6 +542,9 @@ export class MockBackend {
       } else if (frame.action === 'unsubscribe') subscribed.delete(frame.execution_id as string)
       else ws.send(JSON.stringify({ type: 'error', message: 'Unknown action.', code: 'unknown_action' }))
     })
-    ws.onClose(() => this.sockets.delete(ws))
+    ws.onClose(() => {
+      this.sockets.delete(ws)
+      this.streams.delete(ws)
+    })
   }
 }

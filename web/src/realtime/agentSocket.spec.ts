@@ -129,6 +129,28 @@ describe('AgentSocket', () => {
     ])
   })
 
+  it("resubscribes a watched stream from its last cursor after a reconnect, and not once it is unwatched", () => {
+    const cursors: Record<string, string> = {}
+    const { socket } = makeSocket({ streamCursor: (stream) => cursors[stream] ?? null })
+    socket.watchStream('thread:t1')
+    socket.connect()
+    FakeSocket.last.open()
+    expect(FakeSocket.last.framesOf('subscribe')).toEqual([{ action: 'subscribe', stream: 'thread:t1' }])
+
+    cursors['thread:t1'] = '123:e2:7'
+    FakeSocket.last.serverClose(1006)
+    vi.runOnlyPendingTimers()
+    FakeSocket.last.open()
+    expect(FakeSocket.last.framesOf('subscribe')).toEqual([{ action: 'subscribe', stream: 'thread:t1', cursor: '123:e2:7' }])
+
+    socket.unwatchStream('thread:t1')
+    expect(FakeSocket.last.framesOf('unsubscribe')).toEqual([{ action: 'unsubscribe', stream: 'thread:t1' }])
+    FakeSocket.last.serverClose(1006)
+    vi.runOnlyPendingTimers()
+    FakeSocket.last.open()
+    expect(FakeSocket.last.framesOf('subscribe')).toEqual([])
+  })
+
   it('stops resubscribing an execution once it is unwatched', () => {
     const { socket } = makeSocket()
     socket.connect()

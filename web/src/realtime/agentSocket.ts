@@ -55,6 +55,8 @@ export interface AgentSocketOptions {
   url: string
   /** The seq the caller has applied for an execution (0 when none). */
   lastSeq: (executionId: Uuid) => number
+  /** The last cursor received on a stream (a thread's), to resume right after it; null: from its start. */
+  streamCursor?: (stream: string) => string | null
   onMessage?: (message: ServerMessage) => void
   onStateChange?: (state: ConnectionState, detail: StateDetail) => void
   createSocket?: SocketFactory
@@ -73,6 +75,7 @@ export class AgentSocket {
   private everConnected = false
   private closedByUs = false
   private readonly watched = new Set<Uuid>()
+  private readonly streams = new Set<string>()
   private retryTimer: unknown = null
   private pingTimer: unknown = null
   private deadTimer: unknown = null
@@ -135,6 +138,30 @@ export class AgentSocket {
     if (this.watched.has(executionId)) this.subscribe(executionId)
   }
 
+  get watchedStreams(): string[] {
+    return [...this.streams]
+  }
+
+  /** Follow a stream (the user socket's `thread:<id>`), resumed from its cursor after every reconnect. */
+  watchStream(stream: string): void {
+    this.streams.add(stream)
+    this.subscribeStream(stream)
+  }
+
+  unwatchStream(stream: string): void {
+    if (this.streams.delete(stream)) this.send({ action: 'unsubscribe', stream })
+  }
+
+  /** Subscribe again from the last cursor (after a refused subscribe, or a cursor dropped). */
+  resubscribeStream(stream: string): void {
+    if (this.streams.has(stream)) this.subscribeStream(stream)
+  }
+
+  private subscribeStream(stream: string): void {
+    const cursor = this.options.streamCursor?.(stream) ?? null
+    this.send(cursor ? { action: 'subscribe', stream, cursor } : { action: 'subscribe', stream })
+  }
+
   /** Sends a frame if the socket is open; returns whether it was sent. */
   send(frame: ClientFrame): boolean {
     if (!this.socket || this.socket.readyState !== OPEN || this.state !== 'connected') return false
@@ -162,6 +189,7 @@ export class AgentSocket {
       this.everConnected = true
       this.setState('connected', {})
       for (const id of this.watched) this.subscribe(id)
+      for (const stream of this.streams) this.subscribeStream(stream)
       this.schedulePing()
     }
     socket.onmessage = (event) => {

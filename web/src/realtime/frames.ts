@@ -145,15 +145,30 @@ export const EXECUTION_EVENT_TYPES = [
 type Unlisted = Exclude<components['schemas']['Event']['type'], (typeof EXECUTION_EVENT_TYPES)[number]>
 true satisfies [Unlisted] extends [never] ? true : false
 
+/**
+ * What a thread's stream adds to each event it carries: the stream's name
+ * (`thread:<id>`) and a cursor to resume right after this event, across runs.
+ */
+export interface StreamTag {
+  stream?: string
+  /** Opaque: sent back as is in `subscribe` to go on right after this event. */
+  cursor?: string
+}
+
+/** A thread's stream, as named on the user socket. */
+export function threadStream(threadId: Uuid): string {
+  return `thread:${threadId}`
+}
+
 /** Server -> client. */
 export type ServerMessage =
-  | ExecutionEvent
+  | (ExecutionEvent & StreamTag)
   /** On connect: the agent socket names its agent, the user socket its user. */
   | { type: 'connection'; status: 'connected'; agent_id?: Uuid; user?: string }
   /** The answer to start_agent. */
   | { type: 'execution_created'; execution: Execution }
   /** Sent to every socket of an agent when one of its executions changes status. */
-  | { type: 'execution_status'; execution_id: Uuid; status: ExecutionStatus }
+  | { type: 'execution_status'; execution_id: Uuid; status: ExecutionStatus; /** Set for a run of a followed thread. */ stream?: string }
   /** The answer to answer_interrupt: the interrupt as REST shows it. */
   | { type: 'interrupt_answered'; interrupt: Interrupt }
   /** A bad frame or a refused action; the connection stays open. */
@@ -166,6 +181,9 @@ export type ClientFrame =
   | { action: 'stop_agent'; execution_id: Uuid }
   | { action: 'subscribe'; execution_id: Uuid; after_seq: number }
   | { action: 'unsubscribe'; execution_id: Uuid }
+  /** The user socket's only: every event of every run of a thread, from `cursor` (none: its first run). */
+  | { action: 'subscribe'; stream: string; cursor?: string }
+  | { action: 'unsubscribe'; stream: string }
   | { action: 'answer_interrupt'; interrupt_id: Uuid; answer: JsonValue }
   | { action: 'ping' }
 

@@ -25,6 +25,17 @@ export const useThreadsStore = defineStore('threads', () => {
   const byId = ref({}) as Ref<Record<Uuid, Thread>>
   /** Each thread's conversation, oldest first, as last fetched (plus the messages posted since). */
   const messages = ref({}) as Ref<Record<Uuid, ThreadMessage[]>>
+  /** The last cursor of each thread's stream received, to resume right after it (not reactive: nothing shows it). */
+  const cursors = new Map<Uuid, string>()
+
+  function streamCursor(threadId: Uuid): string | null {
+    return cursors.get(threadId) ?? null
+  }
+
+  function setStreamCursor(threadId: Uuid, cursor: string | null): void {
+    if (cursor) cursors.set(threadId, cursor)
+    else cursors.delete(threadId)
+  }
 
   function remember(thread: Thread): Thread {
     byId.value[thread.id] = thread
@@ -77,6 +88,8 @@ export const useThreadsStore = defineStore('threads', () => {
   async function fetchCurrentRun(threadId: Uuid): Promise<Execution | null> {
     const executions = useExecutionsStore()
     const result = await api.listExecutions({ thread: threadId, pageSize: RUNS_LOOKED_AT })
+    // Known as ended, their replay on the thread's stream is not taken for news.
+    for (const execution of result.results) if (!UNFINISHED.includes(execution.status)) executions.upsertExecution(execution)
     // Newest first: the last queued one in the list is the next to run.
     const unfinished = result.results.filter((execution) => UNFINISHED.includes(execution.status))
     const current = unfinished.find((execution) => execution.status !== 'queued') ?? unfinished.at(-1) ?? null
@@ -94,5 +107,7 @@ export const useThreadsStore = defineStore('threads', () => {
     fetchMessages,
     postMessage,
     fetchCurrentRun,
+    streamCursor,
+    setStreamCursor,
   }
 })
