@@ -13,6 +13,7 @@ import AgentListView from './views/AgentListView.vue'
 import DocumentsView from './views/DocumentsView.vue'
 import ExecutionDetailView from './views/ExecutionDetailView.vue'
 import LoginView from './views/LoginView.vue'
+import MemoryView from './views/MemoryView.vue'
 import NotFoundView from './views/NotFoundView.vue'
 import ThreadListView from './views/ThreadListView.vue'
 import ThreadView from './views/ThreadView.vue'
@@ -79,6 +80,7 @@ export function createAppRouter(history: RouterHistory = createWebHistory('/')) 
         props: true,
         meta: { title: 'Conversation' },
       },
+      { path: '/memory', name: 'memory', component: MemoryView, meta: { title: 'Memory' } },
       {
         path: '/:pathMatch(.*)*',
         name: 'not-found',

@@ -3,6 +3,7 @@
  * a path in the generated schema (see http.ts).
  */
 import type { ExecutionEvent } from '@/realtime/frames'
+import type { components } from './schema'
 import { client, unwrap } from './http'
 import type {
   Agent,
@@ -17,6 +18,10 @@ import type {
   JsonObject,
   JsonValue,
   KnowledgeDocument,
+  MemoryInput,
+  MemoryItem,
+  MemoryMatch,
+  MemoryPage,
   PostedMessage,
   Runtime,
   Thread,
@@ -165,5 +170,32 @@ export const api = {
   postMessage: (threadId: Uuid, content: string): Promise<PostedMessage> =>
     unwrap(
       client.POST('/api/threads/{thread_id}/messages/', { params: { path: { thread_id: threadId } }, body: { content } }),
+    ),
+
+  listMemory: (filters: { namespace?: string; page?: number; pageSize?: number } = {}): Promise<MemoryPage> =>
+    unwrap(
+      client.GET('/api/memory/', {
+        params: { query: { namespace: filters.namespace || undefined, page: filters.page, page_size: filters.pageSize } },
+      }),
+    ),
+  /** 400 with field errors; a key already used in the namespace is one on `key`. */
+  createMemory: (input: MemoryInput): Promise<MemoryItem> =>
+    // The schema marks namespace required because it has a default: the server fills it in.
+    unwrap(client.POST('/api/memory/', { body: input as components['schemas']['MemoryItemRequest'] })),
+  updateMemoryValue: (id: Uuid, value: JsonValue): Promise<MemoryItem> =>
+    unwrap(
+      client.PATCH('/api/memory/{id}/', {
+        params: { path: { id } },
+        // The schema marks namespace required in a PATCH too (its default); a PATCH of the value alone is what is meant.
+        body: { value } as components['schemas']['PatchedMemoryItemRequest'],
+      }),
+    ),
+  deleteMemory: (id: Uuid): Promise<void> => unwrap(client.DELETE('/api/memory/{id}/', { params: { path: { id } } })),
+  /** Closest first: by meaning when the agent server's embedder answers, else by words. */
+  searchMemory: (q: string, filters: { namespace?: string; limit?: number } = {}): Promise<MemoryMatch[]> =>
+    unwrap(
+      client.GET('/api/memory/search/', {
+        params: { query: { q, namespace: filters.namespace || undefined, limit: filters.limit } },
+      }),
     ),
 }

@@ -49,6 +49,16 @@ export type ThreadMessage = Schemas['Message']
 /** The answer to a posted message: it, and the run that answers it (or the waiting run it answered). */
 export type PostedMessage = Schemas['PostedMessage']
 
+/** What the user's agents remember about them: a JSON value under a key, in a namespace (`default` unless told). */
+export type MemoryItem = Schemas['MemoryItem']
+export type MemoryPage = Schemas['PaginatedMemoryItemList']
+/** A search result: the item, how close it is (`score`, higher is closer) and how it was found. */
+export type MemoryMatch = Schemas['MemoryMatch']
+/** `semantic`: by meaning (the agent server's embedder); `keyword`: by words, without it. */
+export type MemoryMatchKind = Schemas['MatchEnum']
+/** A new item; the namespace may be left out (the schema marks it required because it has a default). */
+export type MemoryInput = Omit<Schemas['MemoryItemRequest'], 'namespace' | 'value'> & { namespace?: string; value: JsonValue }
+
 /**
  * A runtime of the catalog (GET /api/runtimes/): its config_schema and
  * input_schema (JSON Schemas of an agent's config and of an execution's
