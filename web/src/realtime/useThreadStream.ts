@@ -16,7 +16,9 @@
  * - `execution_status` with the stream names a run created or changed:
  *   told to `onRunStatus`, so a new run is shown without a new subscribe.
  * - `onRunEnded` is called once a run of the thread reaches a terminal
- *   event here (not for one that had ended before it was seen).
+ *   event here (not for one that had ended before it was seen). The replay
+ *   of a run whose record says it ended, and that has no log here, is
+ *   skipped: without a cursor the stream starts at the thread's first run.
  * - While the socket is down, the runs passed to follow() are polled over
  *   REST, so the current run keeps moving through an api restart.
  */
@@ -69,6 +71,8 @@ export function useThreadStream(threadId: Readonly<Ref<Uuid | null>>, options: T
       if (message.cursor) threads.setStreamCursor(threadId.value!, message.cursor)
       const id = message.execution_id
       const wasFinished = executions.isFinished(id)
+      // The replay of a run known to have ended, and not on screen: nothing to show, nothing to keep.
+      if (wasFinished && !executions.logs[id]) return
       const result = executions.applyEvent(message)
       if (result.status === 'gap' && result.resubscribeFrom !== null) void refresh(id).catch(() => undefined)
       if (result.status === 'applied' && !wasFinished && executions.isFinished(id)) {

@@ -262,6 +262,38 @@ describe('ThreadView', () => {
     expect(within(conversation()).getByText('Hello from afar')).toBeInTheDocument()
   })
 
+  it("replays the thread's ended runs from its first one without showing them or fetching the messages again", async () => {
+    const state = backend({
+      runs: [
+        execution({ thread: THREAD_ID, status: 'running', last_seq: 1 }),
+        execution({ id: EXEC2, thread: THREAD_ID, status: 'completed', last_seq: 3 }),
+      ],
+      messages: [message({ content: 'Old question', execution: EXEC2 }), message({ role: 'assistant', content: 'Old answer', execution: EXEC2 })],
+    })
+    state.events = [ev.started(1)]
+    let messageFetches = 0
+    server.use(
+      http.get(`/api/threads/${THREAD_ID}/messages/`, () => {
+        messageFetches += 1
+        return HttpResponse.json(paginated(state.messages))
+      }),
+    )
+    await renderView(ThreadView, { path: `/threads/${THREAD_ID}`, props: { id: THREAD_ID } })
+    await screen.findByText('Old answer')
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1))
+    const socket = FakeSocket.last
+    socket.open()
+    socket.receive(onStream(ev.started(1, { executionId: EXEC2 })))
+    socket.receive(onStream(ev.token(2, 'Old answer', { executionId: EXEC2 })))
+    socket.receive(onStream(ev.completed(3, { text: 'Old answer' }, { executionId: EXEC2 })))
+    socket.receive(onStream(ev.started(1)))
+    socket.receive(onStream(ev.token(2, 'New answer')))
+    await waitFor(() => expect(screen.getByTestId('streamed-reply')).toHaveTextContent('New answer'))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(screen.getByTestId('streamed-reply')).not.toHaveTextContent('Old answer')
+    expect(messageFetches).toBe(1)
+  })
+
   it('takes the stream from its start again when the server refuses the cursor, and retries when it is unavailable', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true })
     backend()
