@@ -259,8 +259,10 @@ class ThreadFeed:
         """Send everything past ``cursor`` (a ``ThreadCursor``; None: from the first run), then follow live."""
         if cursor is None:
             return await self._advance()
-        self.place = (cursor.created_at, cursor.execution_id)
-        state = await database_sync_to_async(selectors.thread_run_state)(self.thread_id, cursor.execution_id, cursor.seq)
+        state, created_at = await database_sync_to_async(selectors.thread_run_state)(
+            self.thread_id, cursor.execution_id, cursor.seq
+        )
+        self.place = (created_at or cursor.created_at, cursor.execution_id)
         # Ended with the cursor's event, or rolled back since: what is left is the runs after its place.
         await self._advance(resume_at=cursor.seq if state == "open" else None)
 

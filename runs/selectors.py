@@ -77,11 +77,19 @@ def next_thread_run(thread_id, after=None):
 
 
 def thread_run_state(thread_id, execution_id, seq):
-    """Where a stream's cursor left a run of the thread: "gone" (deleted), "ended" (``seq`` is its terminal event) or "open"."""
-    if not AgentExecution.objects.filter(thread_id=thread_id, id=execution_id).exists():
-        return "gone"
+    """Where a stream's cursor left a run of the thread: ``(state, created_at)``.
+
+    ``state`` is "gone" (deleted: ``created_at`` None), "ended" (``seq`` is
+    its terminal event) or "open"; ``created_at`` is the stored one, which a
+    cursor only repeats.
+    """
+    created_at = AgentExecution.objects.filter(thread_id=thread_id, id=execution_id).values_list(
+        "created_at", flat=True
+    ).first()
+    if created_at is None:
+        return "gone", None
     ended = AgentEvent.objects.filter(execution_id=execution_id, seq=seq, event_type__in=TERMINAL_TYPES).exists()
-    return "ended" if ended else "open"
+    return ("ended" if ended else "open"), created_at
 
 
 def thread_run_exists(thread_id, execution_id):

@@ -140,6 +140,24 @@ async def test_a_rolled_back_run_gives_way_to_the_run_that_replaced_it(owner, ma
     await socket.close()
 
 
+async def test_a_cursor_into_a_run_rolled_back_since_resumes_with_the_run_after_it(owner, make_agent, make_thread):
+    agent = await sync_to_async(make_agent)(config={"steps": 1, "tokens": 500, "delay_ms": 50})
+    thread = await sync_to_async(make_thread)(agent=agent)
+    socket = await AgentSocket.open(None, user=owner)
+    await socket.send({"action": "subscribe", "stream": f"thread:{thread.id}"})
+    await apost(thread, "long")
+    cursor = (await stream_messages(socket, 2))[-1]["cursor"]
+    await socket.close()
+
+    replacement = await apost(thread, "instead", strategy="rollback")
+    socket = await AgentSocket.open(None, user=owner)
+    await socket.send({"action": "subscribe", "stream": f"thread:{thread.id}", "cursor": cursor})
+
+    first = (await stream_messages(socket, 1))[0]
+    assert (first["execution_id"], first["seq"]) == (str(replacement.id), 1)
+    await socket.close()
+
+
 @pytest.mark.parametrize(
     "frame, code",
     [
