@@ -14,6 +14,7 @@ import type {
   KnowledgeDocument,
   Runtime,
   Thread as ApiThread,
+  MemoryItem as ApiMemoryItem,
   ThreadMessage as ApiMessage,
 } from '../../src/api/types'
 
@@ -68,6 +69,7 @@ type Thread = Writable<ApiThread>
 type Message = Writable<ApiMessage>
 type Interrupt = Writable<ApiInterrupt>
 type Ask = { question: string; choices?: string[] }
+type MemoryItem = Writable<ApiMemoryItem>
 
 export class MockBackend {
   loggedIn = false
@@ -82,6 +84,7 @@ export class MockBackend {
   private threads: Thread[] = []
   private messages: Message[] = []
   private interrupts: Interrupt[] = []
+  private memory: MemoryItem[] = []
   private stopRequested = new Set<string>()
   private sockets = new Map<WebSocketRoute, Set<string>>()
   /** The threads' streams each socket follows (`thread:<id>`). */
@@ -197,6 +200,7 @@ export class MockBackend {
       )
     }
     if (path.startsWith('/api/threads/')) return this.handleThreads(route, path, body, reply)
+    if (path.startsWith('/api/memory/')) return this.handleMemory(route, url, body, reply)
     if (path.startsWith('/api/interrupts/')) return this.handleInterrupts(route, url, body, reply)
     match = path.match(/^\/api\/executions\/([^/]+)\/(stop\/|events\/)?$/)
     if (match) {
@@ -351,6 +355,43 @@ export class MockBackend {
       status = 'interrupted'
     } else if (runs.some((e) => ['pending', 'running', 'waiting_input'].includes(e.status))) status = 'busy'
     return { ...thread, status }
+  }
+
+  /** Memory items; search is by words only (every match a keyword one), as without the embedder. */
+  private handleMemory(route: Route, url: URL, body: Json, reply: (status: number, data?: unknown) => Promise<void>) {
+    const method = route.request().method()
+    const path = url.pathname
+    const namespace = url.searchParams.get('namespace')
+    if (path === '/api/memory/search/') {
+      const words = (url.searchParams.get('q') ?? '').toLowerCase().split(/\s+/).filter(Boolean)
+      const found = this.memory
+        .filter((m) => !namespace || m.namespace === namespace)
+        .map((m) => ({ m, hits: words.filter((w) => `${m.key} ${JSON.stringify(m.value)}`.toLowerCase().includes(w)).length }))
+        .filter(({ hits }) => hits > 0)
+        .map(({ m, hits }) => ({ ...m, score: (0.5 * hits) / words.length, match: 'keyword' }))
+      return reply(200, found)
+    }
+    if (path === '/api/memory/' && method === 'GET') return reply(200, this.page_(this.memory.filter((m) => !namespace || m.namespace === namespace)))
+    if (path === '/api/memory/' && method === 'POST') {
+      const ns = typeof body.namespace === 'string' && body.namespace ? body.namespace : 'default'
+      const key = typeof body.key === 'string' ? body.key : ''
+      if (!key) return reply(400, { key: ['This field is required.'] })
+      if (this.memory.some((m) => m.namespace === ns && m.key === key)) {
+        return reply(400, { key: ['You have an item with this key in this namespace already.'] })
+      }
+      const now = new Date().toISOString()
+      const item: MemoryItem = { id: this.id('m'), namespace: ns, key, value: body.value, created_at: now, updated_at: now }
+      this.memory.unshift(item)
+      return reply(201, item)
+    }
+    const item = this.memory.find((m) => path === `/api/memory/${m.id}/`)
+    if (!item) return reply(404, { detail: 'Not found.' })
+    if (method === 'DELETE') {
+      this.memory = this.memory.filter((m) => m !== item)
+      return reply(204)
+    }
+    if (method === 'PATCH') Object.assign(item, { value: body.value, updated_at: new Date().toISOString() })
+    return reply(200, item)
   }
 
   private page_(results: unknown[]) {
