@@ -303,7 +303,8 @@ class ThreadFeed:
             await self._advance()
 
     async def _advance(self, resume_at=None):
-        """Follow the run at ``place`` from ``resume_at`` (if given), then each next run, until one is live or none is left.
+        """Follow the run at ``place`` from ``resume_at`` (if given), then each next run, until one is live
+        or none is left.
 
         A run whose end is in its replay calls ``_run_ended`` from inside
         this loop; the loop, not a nested call, moves on, so a thread of a

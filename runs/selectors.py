@@ -64,7 +64,7 @@ def is_stop_requested(execution_id):
 
 
 def next_thread_run(thread_id, after=None):
-    """The run of a thread that comes after ``after`` (a ``(created_at, id)`` place), or its first: the same place, or None.
+    """The ``(created_at, id)`` place of the thread's run after ``after`` (one such place; None: its first), or None.
 
     A thread's runs take their turns in the order they were created (its
     queue's order); the id breaks a tie of equal creation times.
