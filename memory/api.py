@@ -34,10 +34,12 @@ class MemoryItemViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        if self.get_queryset().filter(namespace=data["namespace"], key=data["key"]).exists():
-            raise serializers.ValidationError({"key": ["You have an item with this key in this namespace already: "
-                                                       "change its value instead (PATCH)."]})
-        serializer.instance = services.write_item(self.request.user.id, data["namespace"], data["key"], data["value"])
+        try:
+            serializer.instance = services.create_item(
+                self.request.user.id, data.get("namespace", "default"), data["key"], data["value"]
+            )
+        except services.KeyTaken as taken:
+            raise serializers.ValidationError({"key": [str(taken)]}) from None
 
     def perform_update(self, serializer):
         serializer.instance = services.update_item(serializer.instance, serializer.validated_data["value"])

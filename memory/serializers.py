@@ -26,8 +26,10 @@ class MemoryValueField(serializers.JSONField):
 
 
 class MemoryItemSerializer(serializers.ModelSerializer):
+    # Optional without a ``default=``, which would make generated clients send it:
+    # an item created without one is in "default" (``MemoryItemViewSet.perform_create``).
     namespace = serializers.RegexField(
-        NAME, max_length=100, required=False, default="default",
+        NAME, max_length=100, required=False,
         error_messages={"invalid": "Letters, digits and _ . : / - only."},
     )
     key = serializers.RegexField(

@@ -31,6 +31,23 @@ def write_item(owner_id, namespace, key, value, execution_id=None):
     return item
 
 
+class KeyTaken(Exception):
+    """The owner has an item with this key in this namespace already."""
+
+
+def create_item(owner_id, namespace, key, value):
+    """A new item; ``KeyTaken`` if the key is in use (the database's constraint decides, not a read)."""
+    try:
+        with transaction.atomic():
+            item = MemoryItem.objects.create(owner_id=owner_id, namespace=namespace, key=key, value=value)
+    except IntegrityError:
+        raise KeyTaken(
+            "You have an item with this key in this namespace already: change its value instead (PATCH)."
+        ) from None
+    transaction.on_commit(partial(_embed_later, item.id))
+    return item
+
+
 def update_item(item, value):
     item.value = value
     item.save(update_fields=["value", "updated_at"])

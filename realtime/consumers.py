@@ -336,6 +336,15 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
             )
 
     async def _subscribe_stream(self, content):
+        try:
+            await self._follow_stream(content)
+        except PlatformError as error:
+            # Said in the error frame: a client following several streams knows which one was refused.
+            stream = content["stream"]
+            error.stream = stream if isinstance(stream, str) and len(stream) <= 43 else None
+            raise
+
+    async def _follow_stream(self, content):
         if not self.streams:
             raise PlatformError("A thread's stream is followed on the user socket, /ws/.", "invalid_frame")
         frame = check_data(StreamFrame, content)
@@ -418,7 +427,10 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
     # --- Helpers ---------------------------------------------------------------------------
 
     async def send_error(self, error):
-        await self.send_json(socket_error(error))
+        frame = socket_error(error)
+        if getattr(error, "stream", None):
+            frame["stream"] = error.stream
+        await self.send_json(frame)
 
     async def _forget(self, execution_id):
         """Undo a join that Redis refused, as far as it lets us now (the rest goes at the close)."""

@@ -117,3 +117,12 @@ def test_the_worker_embeds_each_item_after_it_is_written_and_again_after_a_chang
     wait_until(lambda: MemoryItem.objects.get(id=item["id"]).embedded_text == "dog: a greyhound called Bolt",
                timeout=60, description="the worker embedded the new value")
     assert bytes(MemoryItem.objects.get(id=item["id"]).embedding) != first
+
+
+def test_the_database_refuses_a_second_item_with_a_key_that_a_check_would_have_missed(owner):
+    from memory import services
+
+    services.create_item(owner.id, "default", "dog", "Rufus")
+    with pytest.raises(services.KeyTaken):
+        services.create_item(owner.id, "default", "dog", "Rex")
+    assert MemoryItem.objects.get(key="dog").value == "Rufus"

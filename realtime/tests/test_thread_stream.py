@@ -258,3 +258,14 @@ def test_an_sse_stream_of_a_thread_stays_open_for_its_next_run(api, owner, threa
 
     after = [(data["execution_id"], data["seq"]) for data in frames[before:]]
     assert after == [(str(second.id), 1), (str(second.id), 2)]
+
+
+async def test_an_error_about_a_stream_names_it(owner, outsider, thread):
+    socket = await AgentSocket.open(None, user=outsider)
+    await socket.send({"action": "subscribe", "stream": f"thread:{thread.id}", "cursor": "bad"})
+    error = await socket.receive()
+    assert (error["code"], error["stream"]) == ("invalid_field", f"thread:{thread.id}")
+    await socket.send({"action": "subscribe", "stream": f"thread:{thread.id}"})
+    error = await socket.receive()
+    assert (error["code"], error["stream"]) == ("not_found", f"thread:{thread.id}")
+    await socket.close()

@@ -679,8 +679,7 @@ export interface components {
         MemoryItem: {
             /** Format: uuid */
             readonly id: string;
-            /** @default default */
-            namespace: string;
+            namespace?: string;
             key: string;
             value: unknown;
             /** Format: date-time */
@@ -689,16 +688,14 @@ export interface components {
             readonly updated_at: string;
         };
         MemoryItemRequest: {
-            /** @default default */
-            namespace: string;
+            namespace?: string;
             key: string;
             value: unknown;
         };
         MemoryMatch: {
             /** Format: uuid */
             readonly id: string;
-            /** @default default */
-            namespace: string;
+            namespace?: string;
             key: string;
             value: unknown;
             /** Format: date-time */
@@ -869,8 +866,7 @@ export interface components {
             config?: unknown;
         };
         PatchedMemoryItemRequest: {
-            /** @default default */
-            namespace: string;
+            namespace?: string;
             key?: string;
             value?: unknown;
         };
