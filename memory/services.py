@@ -1,10 +1,11 @@
 """Writing a user's long-term memory: from REST, or from a run of one of the user's agents.
 
-A write is an upsert of (owner, namespace, key), the only writer of
-``MemoryItem``. Its embedding is computed after commit by a task
-(``memory.tasks.embed_item``) on a worker, which asks the agent server's
-embedder: a write never waits on the agent server, and until the task has
-run (or while the agent server is away) search finds the item by its words.
+This module is the only writer of ``MemoryItem``: a run's write is an
+upsert of (owner, namespace, key); a REST create is refused when the key is
+taken (the database's constraint decides). An item's embedding is computed
+after commit by a task (``memory.tasks.embed_item``) on a worker, which asks
+the agent server's embedder, so a write never waits on the agent server; a
+search embeds any item the task has not reached yet (``memory.selectors``).
 """
 
 import logging
