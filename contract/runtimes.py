@@ -23,6 +23,8 @@ from contract.config import SchemaValidator, validate_config, validate_input
 from contract.errors import PlatformError
 
 CATALOG_FILE = "runtimes.json"
+# The input keys an LLM runtime takes its new message from, in the order it looks.
+MESSAGE_KEYS = ("message", "question", "prompt", "query", "input", "text")
 
 
 class UnknownRuntime(PlatformError, LookupError):
@@ -49,6 +51,21 @@ def runtime_names() -> list[str]:
 def get_entry(name: str) -> dict[str, Any]:
     """One runtime's entry; raises ``UnknownRuntime``."""
     return copy.deepcopy(_entry(name))
+
+
+def takes_memory(name: str) -> bool:
+    """Whether the runtime's input has ``memory`` (its owner's items, for the model)."""
+    entry = _entries().get(name) if isinstance(name, str) else None
+    return entry is not None and "memory" in entry["input_schema"].get("properties", {})
+
+
+def user_message(input_data: dict[str, Any]) -> str | None:
+    """The new message in an LLM runtime's ``input_data`` (under one of ``MESSAGE_KEYS``), or None."""
+    for key in MESSAGE_KEYS:
+        value = input_data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
 
 
 def check_config(runtime_name: str, config: Any) -> dict[str, Any]:

@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from contract.memory import item_text
+
 
 class MemoryItem(models.Model):
     """One remembered thing: ``value`` under ``key`` in ``namespace``, the owner's alone.
@@ -40,12 +42,4 @@ class MemoryItem(models.Model):
 
     def text(self):
         """What search compares with a query: the key and the value, as words."""
-        return memory_text(self.key, self.value)
-
-
-def memory_text(key, value):
-    if isinstance(value, str):
-        return f"{key}: {value}"
-    import json
-
-    return f"{key}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}"
+        return item_text(self.key, self.value)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from contract import runtimes
+
 from .models import MemoryItem
 
 logger = logging.getLogger(__name__)
@@ -49,11 +51,12 @@ def search(owner_id, query, namespace=None, limit=10):
     scanned = list(items.order_by("-updated_at")[: settings.AGENTS["MEMORY_SEARCH_SCAN"]])
     if not scanned or not query.strip():
         return []
-    query_vector = _vectors(query, scanned)
+    texts = {item.id: item.text() for item in scanned}
+    query_vector = _vectors(query, scanned, texts)
     words = set(WORD.findall(query.lower()))
     matches = []
     for item in scanned:
-        text = item.text()
+        text = texts[item.id]
         if query_vector is not None and item.embedding and item.embedded_text == text:
             matches.append(Match(item, _cosine(query_vector, item.embedding), "semantic"))
             continue
@@ -64,7 +67,7 @@ def search(owner_id, query, namespace=None, limit=10):
     return matches[:limit]
 
 
-def _vectors(query, items):
+def _vectors(query, items, texts):
     """The query's vector, or None when the agent server cannot be reached.
 
     Items written since their embedding task ran (or before it could) are
@@ -73,16 +76,16 @@ def _vectors(query, items):
     """
     from runs import agent_server
 
-    stale = [item for item in items if not item.embedding or item.embedded_text != item.text()][:INLINE_EMBEDDINGS]
-    texts = [item.text() for item in stale]
+    from .services import keep_embedding
+
+    stale = [item for item in items if not item.embedding or item.embedded_text != texts[item.id]][:INLINE_EMBEDDINGS]
     try:
-        query_vector, *vectors = agent_server.embed([query[:8000], *texts])
+        query_vector, *vectors = agent_server.embed([query[:8000], *(texts[item.id] for item in stale)])
     except agent_server.AgentServerError as error:
         logger.warning("Memory search falls back to words: %s", error.message)
         return None
-    for item, text, vector in zip(stale, texts, vectors, strict=True):
-        item.embedding, item.embedded_text = vector, text
-        MemoryItem.objects.filter(id=item.id).update(embedding=vector, embedded_text=text)
+    for item, vector in zip(stale, vectors, strict=True):
+        keep_embedding(item, texts[item.id], vector)
     return query_vector
 
 
@@ -97,21 +100,17 @@ def _cosine(a, b):
     return math.fsum(x * y for x, y in zip(first, second))
 
 
-# Runtimes that give a run's memory to a model (the others, synthetic, have no use for it).
-RUNTIMES_WITH_MEMORY = {"chat", "rag", "tools"}
-MESSAGE_KEYS = ("message", "question", "prompt", "query", "input", "text")
-
-
 def for_run(execution):
     """What a run is given of its owner's memory: the items that best match its message, as plain data."""
     limit = settings.AGENTS["MEMORY_RUN_ITEMS"]
     agent = execution.agent
-    if agent.runtime not in RUNTIMES_WITH_MEMORY or not limit:
+    # Only runtimes whose input takes it (the catalog says which: the LLM ones).
+    if not limit or not runtimes.takes_memory(agent.runtime):
         return []
     if not MemoryItem.objects.filter(owner_id=agent.owner_id).exists():
         return []
     input_data = execution.input_data if isinstance(execution.input_data, dict) else {}
-    message = next((input_data[key] for key in MESSAGE_KEYS if isinstance(input_data.get(key), str)), "")
+    message = runtimes.user_message(input_data) or ""
     return [
         {"namespace": match.item.namespace, "key": match.item.key, "value": match.item.value}
         for match in search(agent.owner_id, message, limit=limit)

@@ -86,5 +86,10 @@ def embed_item(item_id):
     if item.embedded_text == text and item.embedding:
         return
     (vector,) = agent_server.embed([text])
-    # Kept with the text it is of: search uses it only while that is still the item's text.
+    keep_embedding(item, text, vector)
+
+
+def keep_embedding(item, text, vector):
+    """Store the embedding of ``text``, with it: search uses it only while that is still the item's text."""
+    item.embedding, item.embedded_text = vector, text
     MemoryItem.objects.filter(id=item.id).update(embedding=vector, embedded_text=text)

@@ -11,11 +11,11 @@ agent's config lists them.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from contract.memory import item_text
 from mcp_server import events
 from mcp_server.agent_tools.base import AgentTool, ToolContext, ToolError
 
@@ -26,11 +26,6 @@ if TYPE_CHECKING:
 NAME_PATTERN = r"^[\w.:/-]+$"
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_RECALLED = 10
-
-
-def item_text(item: dict[str, Any]) -> str:
-    value = item["value"] if isinstance(item["value"], str) else json.dumps(item["value"], ensure_ascii=False)
-    return f"{item['key']}: {value}"
 
 
 @dataclass
@@ -55,7 +50,7 @@ class MemoryPad:
         """The items closest to ``query``: by meaning with the embedder, by words without one."""
         if not self.items:
             return []
-        texts = [item_text(item) for item in self.items]
+        texts = [item_text(item["key"], item["value"]) for item in self.items]
         if self.services is not None:
             import numpy as np
 

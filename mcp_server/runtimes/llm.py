@@ -17,10 +17,11 @@ Input: ``input_data["message"]`` (or ``question``, ``prompt``, ``query``,
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from contract.memory import item_text
+from contract.runtimes import MESSAGE_KEYS, user_message
 from mcp_server import events
 from mcp_server.events import Event, RuntimeFailure
 from mcp_server.protocol import RunRequest
@@ -28,7 +29,6 @@ from mcp_server.providers import PROVIDER_NAMES, ChatRequest, Provider, TextDelt
 
 INVALID_INPUT = "invalid_input"
 NO_SERVICES = "no_services"
-MESSAGE_KEYS = ("message", "question", "prompt", "query", "input", "text")
 MAX_MEMORY_ITEMS = 50
 HISTORY_ROLES = ("user", "assistant", "system")
 # Older turns beyond these are dropped: a small local context fills up fast.
@@ -129,15 +129,6 @@ def chat_request(config: dict[str, Any], messages: list[dict[str, Any]], **optio
     return ChatRequest(messages=messages, **{**defaults, **options})
 
 
-def user_message(input_data: dict[str, Any]) -> str | None:
-    """The new message in ``input_data``, or None if there is none."""
-    for key in MESSAGE_KEYS:
-        value = input_data.get(key)
-        if isinstance(value, str) and value.strip():
-            return value
-    return None
-
-
 def remembered(input_data: dict[str, Any]) -> list[dict[str, Any]]:
     """``input_data["memory"]``: the well-formed items of it (at most ``MAX_MEMORY_ITEMS``)."""
     items = input_data.get("memory")
@@ -150,17 +141,12 @@ def remembered(input_data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def memory_line(item: dict[str, Any]) -> str:
-    value = item["value"] if isinstance(item["value"], str) else json.dumps(item["value"], ensure_ascii=False)
-    return f"- {item['key']}: {value}"
-
-
 def with_memory(config: dict[str, Any], input_data: dict[str, Any]) -> dict[str, Any]:
     """``config`` whose system prompt also says what the agent remembers about its user (if anything)."""
     items = remembered(input_data)
     if not items:
         return config
-    lines = "\n".join(memory_line(item) for item in items)
+    lines = "\n".join(f"- {item_text(item['key'], item['value'])}" for item in items)
     prompt = f"{config['system_prompt']}\n\nWhat you remember about the user from earlier conversations:\n{lines}"
     return {**config, "system_prompt": prompt}
 
