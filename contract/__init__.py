@@ -9,7 +9,10 @@ standard library and ``jsonschema``, never Django, never Starlette, never
 ``errors``    ``PlatformError``, the one error every transport maps to its answer
 ``config``    validating untrusted JSON against a JSON schema, in plain words
 ``runtimes``  the runtime catalog exported by the agent server
-              (``runtimes.json``): names, config and input schemas, checks
+              (``runtimes.json``): names, config and input schemas, checks;
+              where an LLM runtime's input carries its message
+``interrupts`` the kinds of interrupt and the check of their answers
+``memory``    a long-term memory item as text (for search and prompts)
 
 This file imports nothing, so ``import contract.events`` stays stdlib-only.
 """
