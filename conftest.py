@@ -10,6 +10,7 @@ both pointed at the test database.
 """
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -194,7 +195,31 @@ def worker_pool(platform_env):
 @pytest.fixture
 def worker(worker_pool, transactional_db):
     """A running Celery worker connected to the test database (tests using it commit for real)."""
-    return worker_pool.ensure()
+    process = worker_pool.ensure()
+    yield process
+    if process.is_running():
+        _settle_runs()
+
+
+def _settle_runs(timeout=30):
+    """Stop what a test left running and wait until its worker has let go of it.
+
+    The test database is emptied next; on PostgreSQL that TRUNCATE and a run's
+    writes still under way can deadlock, and the emptying is then the one that
+    fails. A stopped run may start the next one of its thread or room, hence
+    the loop.
+    """
+    from runs.models import AgentExecution
+    from runs.services import stop_execution
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        unfinished = list(AgentExecution.objects.exclude(status__in=AgentExecution.TERMINAL_STATUSES))
+        if not unfinished:
+            return
+        for execution in unfinished:
+            stop_execution(execution)
+        time.sleep(0.1)
 
 
 @pytest.fixture
