@@ -55,6 +55,8 @@ chromium:
 # Regenerate the committed OpenAPI schema after changing the API.
 schema: install
 	DEBUG=1 $(PY) manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
+	DEBUG=1 $(PY) manage.py spectacular --urlconf langgraph.urls --custom-settings langgraph.schema.SETTINGS \
+		--file docs/langgraph-openapi.yaml --validate --fail-on-warn
 	cd web && npm run gen:api --silent
 
 clean:

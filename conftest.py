@@ -231,7 +231,7 @@ def api(platform_env):
 
 
 @pytest.fixture
-def beat(platform_env, tmp_path, transactional_db):
-    process = start_beat(platform_env, tmp_path)
+def beat(platform_env, transactional_db):
+    process = start_beat(platform_env)
     yield process
     process.stop()

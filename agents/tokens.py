@@ -63,3 +63,13 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if is_expired(token):
             raise AuthenticationFailed(EXPIRED)
         return user, token
+
+
+class ApiKeyAuthentication(ExpiringTokenAuthentication):
+    """The same token in ``x-api-key: <key>``: the header the LangGraph clients send their key in."""
+
+    def authenticate(self, request):
+        key = request.META.get("HTTP_X_API_KEY")
+        if not key:
+            return None
+        return self.authenticate_credentials(key.strip())

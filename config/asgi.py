@@ -4,6 +4,9 @@
 * Streaming HTTP paths (server-sent events) go to async consumers on the
   event loop (``realtime.routing.streaming_urlpatterns``): an open stream
   costs a coroutine, never a request thread.
+* ``/lg/`` is the LangGraph-compatible API: its long requests on the event
+  loop (``langgraph.routing``), the rest in Django, both behind CORS for
+  the configured origins (``LANGGRAPH_CORS_ORIGINS``).
 * ``/mcp`` is the Model Context Protocol for users (``mcp_api.asgi``), on the
   event loop too: a tool call streams its execution's progress.
 * Every other HTTP request goes to Django's synchronous stack in a pool of
@@ -23,9 +26,12 @@ from django.urls import re_path  # noqa: E402
 
 from config.http import FreshContext, PooledWsgiToAsgi  # noqa: E402
 from config.websocket import BrowserOriginValidator  # noqa: E402
+from langgraph import routing as langgraph_routing  # noqa: E402
 from mcp_api.asgi import application as mcp_app  # noqa: E402
 from realtime.routing import streaming_urlpatterns, websocket_urlpatterns  # noqa: E402
 from runs import sweeper  # noqa: E402
+
+django_pool = PooledWsgiToAsgi(django_app, threads=settings.API_THREADS)
 
 application = ProtocolTypeRouter(
     {
@@ -34,7 +40,10 @@ application = ProtocolTypeRouter(
                 [
                     *streaming_urlpatterns,
                     re_path(r"^mcp/?$", mcp_app),
-                    re_path(r"", PooledWsgiToAsgi(django_app, threads=settings.API_THREADS)),
+                    re_path(r"^lg/", langgraph_routing.cors(
+                        URLRouter([*langgraph_routing.streaming_urlpatterns, re_path(r"", django_pool)])
+                    )),
+                    re_path(r"", django_pool),
                 ]
             )
         ),

@@ -27,7 +27,8 @@ from contract.errors import PlatformError
 
 logger = logging.getLogger(__name__)
 
-API_PREFIX = "/api/"
+# Paths whose errors are JSON: the REST API and the LangGraph-compatible one.
+API_PREFIX = ("/api/", "/lg/")
 
 
 def check_data(serializer_class, data, **kwargs):

@@ -4,7 +4,8 @@ from agents.tokens import user_for_key
 
 
 def user_for_scope(scope):
-    """The user of an HTTP request scope: ``Authorization: Token <key>``, else the session's, else None.
+    """The user of an HTTP request scope: ``Authorization: Token <key>`` or ``x-api-key: <key>`` (what the
+    LangGraph clients send), else the session's, else None.
 
     Call it from a thread (it may read the database); the scope's session user
     comes from channels' AuthMiddlewareStack.
@@ -14,6 +15,8 @@ def user_for_scope(scope):
     scheme, _, key = authorization.partition(" ")
     if scheme.lower() == "token":
         return user_for_key(key.strip())
+    if b"x-api-key" in headers:
+        return user_for_key(headers[b"x-api-key"].decode("latin-1").strip())
     user = scope.get("user")
     if user is not None and user.is_authenticated and user.is_active:
         return user

@@ -41,6 +41,19 @@ def run_finished(execution_id):
 
 
 @shared_task
+def run_paused(execution_id):
+    """Call the receivers of a run that paused for a person (``runs.hooks``); enqueued once per pause.
+
+    Called even if the run was answered meanwhile: the pause happened.
+    """
+    execution = AgentExecution.objects.select_related("agent").filter(id=execution_id).first()
+    if execution is None:
+        logger.info("Execution %s is gone; no hooks to run", execution_id)
+        return
+    hooks.run_paused(execution)
+
+
+@shared_task
 def sweep_executions():
     return services.sweep_executions()
 

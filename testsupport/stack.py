@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from .processes import LOOPBACK, ManagedProcess, free_port, http_ready
 
@@ -39,9 +38,9 @@ def start_worker(env: Mapping[str, str | None], concurrency: int = 4, loglevel: 
     return WorkerProcess(argv, env=env, name="worker", startup_timeout=30).start()
 
 
-def start_beat(env: Mapping[str, str | None], schedule_dir: Path) -> BeatProcess:
-    argv = [*CELERY, "beat", "--loglevel", "INFO", "--schedule", str(schedule_dir / "beat-schedule")]
-    return BeatProcess(argv, env=env, name="beat").start()
+def start_beat(env: Mapping[str, str | None]) -> BeatProcess:
+    """Celery beat, reading its schedule from the database the environment names."""
+    return BeatProcess([*CELERY, "beat", "--loglevel", "INFO"], env=env, name="beat").start()
 
 
 class ApiProcess(ManagedProcess):

@@ -33,7 +33,7 @@ class MetadataFilter(django_filters.CharFilter):
             wanted = None
         if not isinstance(wanted, dict):
             raise serializers.ValidationError({"metadata": ["Must be a JSON object, e.g. {\"project\": \"x\"}."]})
-        return queryset.filter(**{f"metadata__{key}": item for key, item in wanted.items()})
+        return selectors.with_metadata(queryset, wanted)
 
 
 class ThreadFilter(django_filters.FilterSet):

@@ -35,7 +35,9 @@ class Thread(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="threads")
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="threads")
+    # The agent its runs are with; null until the first run of a thread created
+    # without one (the LangGraph API creates threads first, and names the agent per run).
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.CASCADE, related_name="threads")
     title = models.CharField(max_length=200, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     multitask_strategy = models.CharField(

@@ -40,18 +40,24 @@ def record_reply(execution):
     calls = [
         call for call in output.get("tool_calls") or [] if isinstance(call, dict) and call.get("tool") != ASK_HUMAN
     ]
-    text = output.get("text")
     messages = [
         *({"role": Message.Role.TOOL, "content": _text(call.get("result")), "data": call} for call in calls),
         {
             "role": Message.Role.ASSISTANT,
-            "content": text if isinstance(text, str) else _text(output),
+            "content": answer_text(execution),
             "data": {key: value for key, value in output.items() if key not in ("text", "tool_calls")},
         },
     ]
     Message.objects.bulk_create(
         [Message(thread_id=execution.thread_id, execution=execution, turn=turn, **fields) for fields in messages]
     )
+
+
+def answer_text(execution):
+    """The answer of a completed run: its result's ``text``, else the whole result as JSON."""
+    output = execution.output_data if isinstance(execution.output_data, dict) else {"output": execution.output_data}
+    text = output.get("text")
+    return text if isinstance(text, str) else _text(output)
 
 
 def _text(value):

@@ -1,7 +1,8 @@
-"""Reads that carry rules: whose threads, their status, and the history a run is given."""
+"""Reads that carry rules: whose threads, their status, the history a run is given, metadata matches."""
 
 from django.conf import settings
 from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models.fields.json import KeyTransform
 
 from runs.models import AgentExecution
 
@@ -75,3 +76,15 @@ def run_turn(execution):
 
 def estimated_tokens(text):
     return len(text) // 4 + 4  # a few for the role and the message's framing
+
+
+def with_metadata(queryset, wanted):
+    """The rows whose ``metadata`` has each key of ``wanted`` with its value.
+
+    Each key is one key, whatever it holds (``a__b``, ``contains``): not a
+    path or a lookup, as it would be spelled into a ``filter()``.
+    """
+    for index, (key, value) in enumerate((wanted or {}).items()):
+        queryset = queryset.alias(**{f"_metadata_{index}": KeyTransform(key, "metadata")})
+        queryset = queryset.filter(**{f"_metadata_{index}": value})
+    return queryset

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from agents.models import Agent
 from agents.selectors import agents_visible_to
 from config.limits import MAX_CONFIG_BYTES, check_json_object
 from runs.serializers import AnyObjectField, ExecutionSerializer
@@ -15,6 +16,8 @@ class ThreadSerializer(serializers.ModelSerializer):
     # Read from the thread's runs (threads.selectors.with_status).
     status = serializers.ChoiceField(choices=Thread.Status.choices, read_only=True)
     metadata = AnyObjectField(required=False, default=dict)
+    # Required to create one here; null on a thread the LangGraph API created, until its first run.
+    agent = serializers.PrimaryKeyRelatedField(queryset=Agent.objects.all(), allow_null=True)
 
     class Meta:
         model = Thread
@@ -30,6 +33,11 @@ class ThreadSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             fields["agent"].read_only = True  # a thread's conversation is with one agent
         return fields
+
+    def validate_agent(self, value):
+        if value is None:
+            raise serializers.ValidationError("A thread is with an agent: name one.")
+        return value
 
     def validate_metadata(self, value):
         return check_json_object(value, MAX_CONFIG_BYTES)

@@ -26,7 +26,7 @@ from .selectors import run_turn
 UNFINISHED = (AgentExecution.Status.QUEUED, *AgentExecution.ACTIVE_STATUSES)
 
 
-def post_message(thread, content, *, multitask_strategy=None, user=None):
+def post_message(thread, content, *, multitask_strategy=None, user=None, agent=None):
     """Append the user's message and start the run that answers it; returns (message, execution).
 
     ``multitask_strategy`` (else the thread's) says what happens while
@@ -39,10 +39,17 @@ def post_message(thread, content, *, multitask_strategy=None, user=None):
     (the text of an ``ask_human``, the reason of a rejected tool call), by
     ``user``, and that run goes on; unless the strategy is ``interrupt`` or
     ``rollback``, which end it as they would a running one.
+
+    The run is with ``agent`` when given (a thread without one yet takes
+    it as its own), else with the thread's.
     """
     strategy = multitask_strategy or thread.multitask_strategy
     with transaction.atomic():
-        locked = Thread.objects.select_for_update(no_key=True).select_related("agent").get(id=thread.id)
+        # Only the thread's row is locked: its agent is joined outer (a thread
+        # may have none yet), and PostgreSQL locks no nullable side of a join.
+        locked = Thread.objects.select_for_update(no_key=True, of=("self",)).select_related("agent").get(id=thread.id)
+        if agent is None and locked.agent is None:
+            raise ThreadWithoutAgent()
         unfinished = list(AgentExecution.objects.filter(thread=locked, status__in=UNFINISHED))
         if strategy not in (MultitaskStrategy.INTERRUPT, MultitaskStrategy.ROLLBACK):
             answered = _answer_waiting_run(locked, unfinished, content, user)
@@ -52,11 +59,12 @@ def post_message(thread, content, *, multitask_strategy=None, user=None):
             for execution in unfinished:
                 runs_services.stop_execution(execution)
         elif strategy == MultitaskStrategy.ROLLBACK:
-            Message.objects.filter(execution__in=unfinished).delete()
-            for execution in unfinished:
-                runs_services.discard_execution(execution.id)
+            roll_back(unfinished)
+        if locked.agent is None:
+            locked.agent = agent
+            Thread.objects.filter(id=locked.id).update(agent=agent)
         execution = runs_services.start_thread_run(
-            locked, {"message": content}, may_wait=strategy != MultitaskStrategy.REJECT
+            locked, {"message": content}, may_wait=strategy != MultitaskStrategy.REJECT, agent=agent
         )
         Thread.objects.filter(id=locked.id).update(last_turn=F("last_turn") + 1, updated_at=timezone.now())
         locked.refresh_from_db(fields=["last_turn", "updated_at"])
@@ -64,6 +72,21 @@ def post_message(thread, content, *, multitask_strategy=None, user=None):
             thread=locked, execution=execution, turn=locked.last_turn, role=Message.Role.USER, content=content
         )
     return message, execution
+
+
+class ThreadWithoutAgent(PlatformError):
+    code = "thread_without_agent"
+    status = 409
+
+    def __init__(self):
+        super().__init__("This thread has no agent yet: its first run must name one.")
+
+
+def roll_back(executions):
+    """Delete unfinished runs of a thread with the messages of their turns (stopping any that still run)."""
+    Message.objects.filter(execution__in=executions).delete()
+    for execution in executions:
+        runs_services.discard_execution(execution.id)
 
 
 def _answer_waiting_run(thread, unfinished, content, user):
@@ -75,18 +98,27 @@ def _answer_waiting_run(thread, unfinished, content, user):
         if interrupt is None:
             continue
         try:
-            runs_services.answer_interrupt(interrupt, answer_from_message(interrupt.kind, content), user)
+            message = answer_run(thread, interrupt, answer_from_message(interrupt.kind, content), content, user)
         except InvalidAnswer as error:
             raise PlatformError(error.message, error.code, fields={"content": [error.message]}) from None
-        Thread.objects.filter(id=thread.id).update(updated_at=timezone.now())
-        # The run's own turn: the answer comes after its question, and before its reply.
-        turn = run_turn(execution) or thread.last_turn
-        message = Message.objects.create(
-            thread=thread, execution=execution, turn=turn, role=Message.Role.USER, content=content,
-            data={"answers": str(interrupt.id)},
-        )
         return message, execution
     return None
+
+
+def answer_run(thread, interrupt, answer, content, user):
+    """Answer the interrupt a run of ``thread`` waits on; ``content`` joins the conversation as the user's message.
+
+    Call it in a transaction (the message and the answer are one).
+    """
+    execution = interrupt.execution
+    runs_services.answer_interrupt(interrupt, answer, user)
+    Thread.objects.filter(id=thread.id).update(updated_at=timezone.now())
+    # The run's own turn: the answer comes after its question, and before its reply.
+    turn = run_turn(execution) or thread.last_turn
+    return Message.objects.create(
+        thread=thread, execution=execution, turn=turn, role=Message.Role.USER, content=content,
+        data={"answers": str(interrupt.id)},
+    )
 
 
 def delete_thread(thread):

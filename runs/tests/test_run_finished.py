@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def enqueued(monkeypatch):
     """The execution ids run_finished was enqueued for so far (by the broker's edge, ``delay``),
     with a receiver registered."""
-    monkeypatch.setattr(hooks, "_receivers", {lambda execution: None: hooks._every_run})
+    monkeypatch.setattr(hooks.run_finished, "receivers", {lambda execution: None: hooks._every_run})
     ids = []
     monkeypatch.setattr(tasks.run_finished, "delay", lambda execution_id: ids.append(execution_id))
 
@@ -77,7 +77,7 @@ def test_it_is_enqueued_only_once_the_transaction_commits(agent, enqueued, djang
 @pytest.mark.parametrize("receivers", [{}, {print: lambda execution: execution.thread_id is not None}],
                          ids=["no receiver", "a receiver for runs of threads"])
 def test_nothing_is_enqueued_while_no_feature_listens(agent, monkeypatch, receivers, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(hooks, "_receivers", receivers)
+    monkeypatch.setattr(hooks.run_finished, "receivers", receivers)
     sent = []
     monkeypatch.setattr(tasks.run_finished, "delay", sent.append)
     execution = running(agent)
@@ -89,7 +89,7 @@ def test_nothing_is_enqueued_while_no_feature_listens(agent, monkeypatch, receiv
 
 
 def test_the_task_calls_every_receiver_once_even_when_one_fails(agent, monkeypatch):
-    monkeypatch.setattr(hooks, "_receivers", {})
+    monkeypatch.setattr(hooks.run_finished, "receivers", {})
     seen = []
 
     @hooks.on_run_finished
@@ -109,7 +109,7 @@ def test_the_task_calls_every_receiver_once_even_when_one_fails(agent, monkeypat
 
 
 def test_a_receiver_is_called_only_for_the_runs_it_is_for(agent, monkeypatch):
-    monkeypatch.setattr(hooks, "_receivers", {})
+    monkeypatch.setattr(hooks.run_finished, "receivers", {})
     seen = []
     hooks.on_run_finished(seen.append, when=lambda execution: execution.input_data.get("mine"))
 
@@ -119,3 +119,23 @@ def test_a_receiver_is_called_only_for_the_runs_it_is_for(agent, monkeypatch):
         tasks.run_finished(str(execution.id))
 
     assert [execution.input_data for execution in seen] == [{"mine": True}]
+
+
+def test_a_pause_for_a_person_enqueues_one_run_paused_and_its_task_calls_those_receivers(
+    agent, monkeypatch, django_capture_on_commit_callbacks
+):
+    seen = []
+    monkeypatch.setattr(hooks.run_paused, "receivers", {})
+    monkeypatch.setattr(hooks.run_finished, "receivers", {})
+    hooks.on_run_paused(seen.append)
+    sent = []
+    monkeypatch.setattr(tasks.run_paused, "delay", sent.append)
+    execution = running(agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.interrupt_execution(execution.id, "ask_human", {"question": "Which colour?"}, {})
+    services._enqueuer.submit(lambda: None).result(timeout=5)
+    tasks.run_paused(sent[0])
+
+    assert sent == [str(execution.id)]
+    assert [(paused.id, paused.status) for paused in seen] == [(execution.id, "waiting_input")]

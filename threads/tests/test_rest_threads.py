@@ -65,6 +65,10 @@ def test_threads_are_filtered_by_agent_status_and_metadata(api_as, owner, make_a
     assert str(busy.id) not in ids("status=idle")
     assert ids("metadata=" + json.dumps({"project": "apollo"})) == [str(tagged.id)]
     assert ids("metadata=" + json.dumps({"project": "apollo", "n": 2})) == []
+    # A key is a key, never a lookup or a path into the JSON.
+    odd = make_thread(metadata={"contains": "x", "a__b": 1})
+    assert ids("metadata=" + json.dumps({"contains": "x"})) == ids("metadata=" + json.dumps({"a__b": 1})) == [
+        str(odd.id)]
     bad = client.get("/api/threads/?metadata=[1]")
     assert bad.status_code == 400 and "metadata" in bad.json()
     assert client.get("/api/threads/?status=sleeping").status_code == 400
