@@ -20,6 +20,8 @@ DELETE_DOCUMENT = "knowledge.delete_agentdocument"
 EDIT_THREAD = "threads.change_thread"
 DELETE_THREAD = "threads.delete_thread"
 POST_MESSAGE = "threads.add_message"
+EDIT_ROOM = "rooms.change_room"
+DELETE_ROOM = "rooms.delete_room"
 
 
 class PermissionDenied(PlatformError):

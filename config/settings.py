@@ -5,6 +5,7 @@ var/, Redis on localhost, the agent server on localhost:8001. Production sets
 DATABASE_URL, REDIS_URL, MCP_AGENT_URL, SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import math
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -58,13 +59,17 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "django_celery_beat",
     "agents",
     "runs",
     "threads",
     "knowledge",
     "memory",
+    "webhooks",
+    "rooms",
     "realtime",
     "mcp_api",
+    "langgraph",
 ]
 
 MIDDLEWARE = [
@@ -260,12 +265,35 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 if AGENTS["HEARTBEAT_SECONDS"] >= AGENTS["LEASE_SECONDS"]:
     raise ImproperlyConfigured("EXECUTION_HEARTBEAT_SECONDS must be shorter than EXECUTION_LEASE_SECONDS.")
 
+# --- Outbound webhooks (webhooks/, docs/webhooks.md) ---------------------------------
+
+# Attempts in all, and the backoff between them: base * 2**(n-1), capped, jittered.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 5.0, minimum=0.0)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 600.0, minimum=0.0)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+# Internal hosts webhooks may reach anyway (hostnames, IPs, CIDRs); every other private address is refused.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
+
+# Beat keeps its schedule in the database (django-celery-beat): the
+# LangGraph API's crons are rows there, changed by the api processes, and
+# beat sees a change within seconds. The entries below are written there
+# when beat starts. That schedule counts intervals in whole seconds (workers
+# and api processes sweep at REAP_INTERVAL_SECONDS themselves), and a
+# message's time to live is its ``expire_seconds``.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-executions": {
         "task": "runs.tasks.sweep_executions",
-        "schedule": AGENTS["REAP_INTERVAL"],
+        "schedule": float(math.ceil(AGENTS["REAP_INTERVAL"])),
         # Sweeps queued while no worker was up are redundant: keep only fresh ones.
-        "options": {"expires": AGENTS["REAP_INTERVAL"] * 2},
+        "options": {"expire_seconds": math.ceil(AGENTS["REAP_INTERVAL"] * 2)},
+    },
+    # Deliveries whose task message was lost, or whose worker died mid-request.
+    "redeliver-webhooks": {
+        "task": "webhooks.tasks.redeliver_stalled_webhooks",
+        "schedule": 60.0,
+        "options": {"expire_seconds": 120},
     },
 }
 
@@ -300,6 +328,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The LangGraph-compatible API has its own document (/lg/openapi.json, langgraph.schema).
+    "PREPROCESSING_HOOKS": ["langgraph.schema.exclude_langgraph"],
     "APPEND_COMPONENTS": {"schemas": {"FieldErrors": {
         "type": "object",
         "description": "Field errors: each offending field (or non_field_errors) with its messages.",
@@ -310,6 +340,9 @@ SPECTACULAR_SETTINGS = {
         "ExecutionStatusEnum": "runs.models.AgentExecution.Status",
     },
 }
+
+# Browser origins (e.g. an agent-chat-ui deployment) allowed to call the LangGraph-compatible API at /lg/.
+LANGGRAPH_CORS_ORIGINS = env_list("LANGGRAPH_CORS_ORIGINS", [])
 
 LOGGING = {
     "version": 1,

@@ -18,7 +18,10 @@ urlpatterns = [
     path("api/", include("knowledge.urls")),
     path("api/", include("threads.urls")),
     path("api/", include("memory.urls")),
+    path("api/", include("rooms.urls")),
+    path("api/webhooks/", include("webhooks.urls")),
     re_path(r"^api/", api_not_found),
+    path("lg/", include("langgraph.urls")),
     path("healthz", views.healthz, name="healthz"),
-    re_path(r"^(?!api/|admin/|static/|ws/|healthz).*$", views.dashboard, name="dashboard"),
+    re_path(r"^(?!api/|lg/|admin/|static/|ws/|healthz).*$", views.dashboard, name="dashboard"),
 ]

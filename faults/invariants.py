@@ -9,7 +9,9 @@ passed:
   ``execution_error`` or ``execution_stopped``), that event is its last,
   and it agrees with the status;
 * every socket client saw each execution it followed end exactly once:
-  seqs 1..last_seq in order, no duplicate, no gap, the same types as stored.
+  seqs 1..last_seq in order, no duplicate, no gap, the same types as stored;
+* every room's log has seqs 1..last_seq, and holds each event of each of
+  its turns exactly once, in the turn's order (``rooms.log``).
 
 ``check_invariants`` asserts all of it and returns the figures a scenario
 records (counts, the longest time from the fault to a terminal status).
@@ -19,6 +21,7 @@ import time
 from collections import Counter, defaultdict
 
 from contract.events import AGENT_EVENT, EXECUTION_REQUEUED, LIFECYCLE_TYPES, TERMINAL_TYPES
+from rooms.models import Room, RoomEvent
 from runs.models import AgentEvent, AgentExecution
 
 STATUS_OF = {"execution_completed": "completed", "execution_error": "failed", "execution_stopped": "stopped"}
@@ -79,6 +82,8 @@ def check_invariants(followers=(), fault_at=None):
         if fault_at is not None and execution["completed_at"] and execution["created_at"].timestamp() <= fault_at:
             to_terminal.append(execution["completed_at"].timestamp() - fault_at)
 
+    problems += _room_log_problems(streams)
+
     frames, connections, drops, lost = 0, 0, 0, 0
     for follower in followers:
         connections += follower.connections
@@ -110,6 +115,25 @@ def check_invariants(followers=(), fault_at=None):
     if to_terminal:
         figures["max_seconds_to_terminal"] = round(max(0.0, max(to_terminal)), 2)
     return figures
+
+
+def _room_log_problems(streams):
+    problems = []
+    last_seqs = dict(Room.objects.values_list("id", "last_seq"))
+    logs, entered = defaultdict(list), defaultdict(list)
+    rows = RoomEvent.objects.order_by("room_id", "seq").values_list("room_id", "seq", "execution_id", "execution_seq")
+    for room_id, seq, execution_id, execution_seq in rows.iterator(chunk_size=5000):
+        logs[room_id].append(seq)
+        if execution_id is not None:
+            entered[str(execution_id)].append(execution_seq)
+    for room_id, last_seq in last_seqs.items():
+        if logs[room_id] != list(range(1, last_seq + 1)):
+            problems.append(f"room {str(room_id)[:8]}: its log's seqs are not 1..{last_seq}")
+    turns = AgentExecution.objects.filter(room__isnull=False).values_list("id", flat=True)
+    for execution_id in map(str, turns):
+        if entered[execution_id] != [seq for seq, _ in streams.get(execution_id, [])]:
+            problems.append(f"turn {execution_id[:8]}: its room's log does not hold each of its events once, in order")
+    return problems
 
 
 def _stream_problems(execution_id, execution, stream):

@@ -32,6 +32,7 @@ ORDER = [
     "test_stop_races",
     "test_two_apis_two_workers",
     "test_start_burst",
+    "test_rooms",
 ]
 # The figure a summary row shows beside the bound, the first one a scenario has.
 HEADLINES = [

@@ -37,6 +37,8 @@ from agents.tokens import user_for_key
 from config.errors import check_data, socket_error
 from config.limits import MAX_FRAME_BYTES, TooDeep, parse_json, quoted, size_text
 from contract.errors import PlatformError
+from rooms.selectors import rooms_visible_to
+from rooms.serializers import RoomCursorField
 from runs import events, selectors, services
 from runs.models import Interrupt
 from runs.serializers import (
@@ -50,7 +52,7 @@ from runs.serializers import (
 from threads.selectors import threads_visible_to
 
 from .channel_layer import UNAVAILABLE_ERRORS
-from .feed import TERMINAL_STATUSES, Feed, LiveDispatch, ThreadFeed, first_chunk_if_visible
+from .feed import TERMINAL_STATUSES, Feed, LiveDispatch, RoomFeed, ThreadFeed, first_chunk_if_visible
 from .lifetime import ConnectionLifetime, carried_out, detach
 
 logger = logging.getLogger(__name__)
@@ -75,24 +77,39 @@ class SubscribeFrame(ExecutionFrame):
     after_seq = after_seq_field()
 
 
-class StreamFrame(serializers.Serializer):
-    """A thread's stream: ``stream`` ``thread:<id>``, from ``cursor`` (a message's, or none: the first run)."""
+STREAM_NAMES = "A stream is named thread:<thread id> or room:<room id>."
+# How each kind of stream reads a cursor.
+STREAM_CURSORS = {"thread": ThreadCursorField, "room": RoomCursorField}
+
+
+class UnsubscribeStreamFrame(serializers.Serializer):
+    """A thread's or a room's stream: ``stream`` ``thread:<id>`` or ``room:<id>``; validated as (kind, id)."""
 
     stream = serializers.RegexField(
-        r"^thread:[0-9a-fA-F-]{36}$", max_length=43,
-        error_messages={"invalid": "A stream is named thread:<thread id>."},
+        r"^(thread|room):[0-9a-fA-F-]{36}$", max_length=43, error_messages={"invalid": STREAM_NAMES}
     )
-    cursor = ThreadCursorField(required=False)
 
     def validate_stream(self, value):
+        kind, object_id = value.split(":", 1)
         try:
-            return str(uuid.UUID(value.split(":", 1)[1]))
+            return kind, str(uuid.UUID(object_id))
         except ValueError:
-            raise serializers.ValidationError("A stream is named thread:<thread id>.") from None
+            raise serializers.ValidationError(STREAM_NAMES) from None
 
 
-class UnsubscribeStreamFrame(StreamFrame):
-    cursor = None
+class StreamFrame(UnsubscribeStreamFrame):
+    """Following a stream from ``cursor`` (a message's, or none: the start); a cursor of its own kind."""
+
+    cursor = serializers.JSONField(required=False)
+
+    def validate(self, data):
+        if "cursor" in data:
+            field = STREAM_CURSORS[data["stream"][0]]()
+            try:
+                data["cursor"] = field.run_validation(data["cursor"])
+            except serializers.ValidationError as error:
+                raise serializers.ValidationError({"cursor": error.detail}) from None
+        return data
 
 
 class StartFrame(ExecutionCreateSerializer):
@@ -147,6 +164,7 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
         self.user = None
         self.feed = Feed(self.channel_layer, self.channel_name, self.send_json)
         self.thread_feeds = {}  # thread id -> ThreadFeed, on the user socket
+        self.room_feeds = {}  # room id -> RoomFeed, on the user socket
         self.replay_allowance = Allowance(REPLAY_BURST, REPLAY_RATE)
         self._auth_timeout = None
         await self.accept()
@@ -167,8 +185,8 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
             self._auth_timeout.cancel()
         if self.feed is not None:
             self.feed.stop()
-        for thread_feed in self.thread_feeds.values():
-            thread_feed.stop()
+        for stream_feed in self._stream_feeds():
+            stream_feed.stop()
 
     def after_close(self, message):
         # A stop sent just before the close (a user stopping a run and
@@ -322,9 +340,9 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
     def _check_may_follow(self, already, name):
         # A few bytes of subscribe may replay thousands of events: bounded per
         # connection, so no client can make the server flood itself.
-        if not already and len(self.feed.cursors) + len(self.thread_feeds) >= MAX_SUBSCRIPTIONS:
+        if not already and len(self.feed.cursors) + len(self.thread_feeds) + len(self.room_feeds) >= MAX_SUBSCRIPTIONS:
             raise PlatformError(
-                f"A connection follows at most {MAX_SUBSCRIPTIONS} executions and threads: unsubscribe from one "
+                f"A connection follows at most {MAX_SUBSCRIPTIONS} executions and streams: unsubscribe from one "
                 "first.",
                 "too_many_subscriptions",
             )
@@ -346,42 +364,60 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
 
     async def _follow_stream(self, content):
         if not self.streams:
-            raise PlatformError("A thread's stream is followed on the user socket, /ws/.", "invalid_frame")
+            raise PlatformError("A thread's or a room's stream is followed on the user socket, /ws/.", "invalid_frame")
         frame = check_data(StreamFrame, content)
-        thread_id, stream = frame["stream"], f"thread:{frame['stream']}"
-        previous = self.thread_feeds.get(thread_id)
+        kind, object_id = frame["stream"]
+        stream = f"{kind}:{object_id}"
+        feeds = self._feeds_of(kind)
+        previous = feeds.get(object_id)
         self._check_may_follow(previous is not None, stream)
-        if not await database_sync_to_async(self._may_follow_thread)(thread_id):
-            raise NotFound("No such thread.")
+        if not await database_sync_to_async(self._may_follow_stream)(kind, object_id):
+            raise NotFound(f"No such {kind}.")
         # A new subscription to a stream followed already starts over from its cursor.
         if previous is not None:
             await previous.leave()
-        thread_feed = self.thread_feeds[thread_id] = ThreadFeed(thread_id, self.feed.memberships, self.send_json)
+        if kind == "thread":
+            stream_feed = ThreadFeed(object_id, self.feed.memberships, self.send_json)
+        else:
+            stream_feed = RoomFeed(object_id, self.feed.memberships, self.send_json, on_end=self._room_ended)
+        feeds[object_id] = stream_feed
         try:
-            await thread_feed.join()
+            await stream_feed.join()
         except UNAVAILABLE_ERRORS as error:
             logger.warning("Could not subscribe to %s: Redis is unavailable (%r)", stream, error)
-            await self._forget_stream(thread_id)
+            await self._forget_stream(kind, object_id)
             raise Unavailable(f"{REDIS_DOWN}: subscribe to {stream} again in a moment.") from None
-        await thread_feed.follow(frame.get("cursor"))
-        self.replay_allowance.spend(thread_feed.replayed)
+        await stream_feed.follow(frame.get("cursor"))
+        self.replay_allowance.spend(stream_feed.replayed)
 
-    def _may_follow_thread(self, thread_id):
-        return threads_visible_to(self.user).filter(id=thread_id).exists()
+    def _feeds_of(self, kind):
+        return self.thread_feeds if kind == "thread" else self.room_feeds
 
-    async def _forget_stream(self, thread_id):
-        thread_feed = self.thread_feeds.pop(thread_id, None)
-        if thread_feed is not None:
+    def _stream_feeds(self):
+        return [*self.thread_feeds.values(), *self.room_feeds.values()]
+
+    def _may_follow_stream(self, kind, object_id):
+        visible = threads_visible_to(self.user) if kind == "thread" else rooms_visible_to(self.user)
+        return visible.filter(id=object_id).exists()
+
+    async def _forget_stream(self, kind, object_id):
+        stream_feed = self._feeds_of(kind).pop(object_id, None)
+        if stream_feed is not None:
             try:
-                await thread_feed.leave()
+                await stream_feed.leave()
             except UNAVAILABLE_ERRORS:
                 pass
 
+    async def _room_ended(self, room_id):
+        # Its feed has let go of the room: the stream is over, and no longer counts as followed.
+        self.room_feeds.pop(room_id, None)
+
     async def unsubscribe(self, content):
         if self.streams and "stream" in content:
-            thread_id = check_data(UnsubscribeStreamFrame, content)["stream"]
-            if thread_id in self.thread_feeds:
-                await self.thread_feeds.pop(thread_id).leave()
+            kind, object_id = check_data(UnsubscribeStreamFrame, content)["stream"]
+            stream_feed = self._feeds_of(kind).pop(object_id, None)
+            if stream_feed is not None:
+                await stream_feed.leave()
             return
         execution_id = str(check_data(ExecutionFrame, content)["execution_id"])
         if execution_id in self.feed:
@@ -389,6 +425,10 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
 
     async def ping(self, content):
         await self.send_json({"type": "pong"})
+        # The streams' heartbeat: a lost last message of a room or a thread
+        # has no successor to reveal it, so each ping looks in the database.
+        for stream_feed in self._stream_feeds():
+            await stream_feed.catch_up()
 
     async def already_authenticated(self, content):
         raise PlatformError("This connection is already authenticated.", "already_authenticated")
@@ -409,6 +449,10 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
         await self.feed.on_events(message)
         for thread_feed in list(self.thread_feeds.values()):
             await thread_feed.feed.on_events(message)
+
+    async def room_events(self, message):
+        for room_feed in list(self.room_feeds.values()):
+            await room_feed.on_events(message)
 
     async def execution_status(self, message):
         execution_id = message["execution_id"]

@@ -1,7 +1,8 @@
 """The live feed of executions: cursor -> replay -> live -> gap fill -> terminal.
 
 A ``Feed`` belongs to one client connection (a socket, an SSE stream) and
-follows any number of executions for it. Following an execution from a
+follows any number of executions for it (or of another numbered log: a
+room's, ``RoomLog``). Following an execution from a
 cursor (``after_seq``) joins the execution's channel-layer group **first**,
 then replays stored events past the cursor from the database, then forwards
 live events as the connection's consumer hands them over. So nothing falls
@@ -25,6 +26,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 
 from contract.events import TERMINAL_TYPES
+from rooms import log as room_log
 from runs import events, selectors
 from runs.models import AgentExecution
 
@@ -33,7 +35,41 @@ from .channel_layer import leave_groups
 REPLAY_CHUNK = 2000
 TERMINAL_STATUSES = {str(status) for status in AgentExecution.TERMINAL_STATUSES}
 # Channel-layer messages that carry live events: the hot path of every consumer.
-LIVE_MESSAGES = {"execution.events", "execution.status"}
+LIVE_MESSAGES = {"execution.events", "execution.status", "room.events"}
+
+
+class ExecutionLog:
+    """What a ``Feed`` follows by default: executions' events, each execution numbered by ``seq``.
+
+    Another numbered log (a room's, ``RoomLog``) plugs in by saying the same
+    things: the channel-layer group of an entry's source, which fields of a
+    message name it and number it, how to read stored messages, which types
+    end it, and whether such an end is stored.
+    """
+
+    key = "execution_id"
+    seq = "seq"
+    terminal_types = TERMINAL_TYPES
+    group = staticmethod(events.execution_group)
+    read = staticmethod(selectors.event_messages_after)
+
+    @staticmethod
+    def is_stored(message):
+        return selectors.is_stored_event(message["execution_id"], message["seq"], message["type"])
+
+
+class RoomLog(ExecutionLog):
+    """A room's log (``rooms.log``): its own events and its turns', in one sequence (``room_seq``)."""
+
+    key = "room_id"
+    seq = "room_seq"
+    terminal_types = room_log.ENDED_TYPES
+    group = staticmethod(room_log.room_group)
+    read = staticmethod(room_log.messages_after)
+
+    @staticmethod
+    def is_stored(message):
+        return room_log.is_stored(message["room_id"], message["room_seq"], message["type"])
 
 
 class LiveDispatch:
@@ -96,10 +132,11 @@ class Memberships:
 
 
 class Feed:
-    def __init__(self, channel_layer, channel_name, send, on_terminal=None, memberships=None):
+    def __init__(self, channel_layer, channel_name, send, on_terminal=None, memberships=None, log=ExecutionLog):
         self.send = send
         self.on_terminal = on_terminal
         self.memberships = memberships or Memberships(channel_layer, channel_name)
+        self.log = log
         self.cursors = {}  # execution id -> seq of the last event sent
         self.joined = set()  # execution ids joined and not yet left, followed or not
         self.replayed = 0  # events sent from the database so far (a transport may bound it)
@@ -115,14 +152,14 @@ class Feed:
         """Listen to an execution's live events before reading its past (see the module docstring)."""
         holder = execution_id not in self.joined
         self.joined.add(execution_id)
-        await self.memberships.add(events.execution_group(execution_id), holder)
+        await self.memberships.add(self.log.group(execution_id), holder)
 
     async def leave(self, execution_id):
         """Stop following an execution (also undoes a ``join`` that was not followed up)."""
         self.cursors.pop(execution_id, None)
         if execution_id in self.joined:
             self.joined.discard(execution_id)
-            await self.memberships.discard(events.execution_group(execution_id))
+            await self.memberships.discard(self.log.group(execution_id))
 
     async def follow(self, execution_id, after_seq, first_chunk=None):
         """Send every stored event past ``after_seq``, then live ones; ``join`` must come first.
@@ -149,19 +186,20 @@ class Feed:
 
     async def on_events(self, message):
         """An ``execution.events`` channel-layer message: forward what this client has not seen."""
+        key, seq_key, terminal_types = self.log.key, self.log.seq, self.log.terminal_types
         for event in message.get("events") or ():
             # What the channel layer carries is checked before it is used: a
             # malformed message is skipped rather than crash the connection.
-            execution_id = event.get("execution_id") if isinstance(event, dict) else None
+            execution_id = event.get(key) if isinstance(event, dict) else None
             last_seq = self.cursors.get(execution_id) if isinstance(execution_id, str) else None
-            seq = event.get("seq") if last_seq is not None else None
+            seq = event.get(seq_key) if last_seq is not None else None
             if type(seq) is not int or seq <= last_seq:
                 continue
             if seq > last_seq + 1:
                 await self._replay(execution_id, before_seq=seq)
                 if execution_id not in self.cursors:
                     continue  # the gap held the end
-            if event.get("type") in TERMINAL_TYPES and not await self._is_stored(event):
+            if event.get("type") in terminal_types and not await self._is_stored(event):
                 # Not the end the database holds (a forged or stale message on
                 # the channel layer): it must not end the stream. What is stored
                 # is sent instead, and live events go on.
@@ -169,11 +207,8 @@ class Feed:
                 continue
             await self._sent(execution_id, event)
 
-    @staticmethod
-    async def _is_stored(event):
-        return await database_sync_to_async(selectors.is_stored_event)(
-            event["execution_id"], event["seq"], event["type"]
-        )
+    async def _is_stored(self, event):
+        return await database_sync_to_async(self.log.is_stored)(event)
 
     async def catch_up(self, execution_ids=None):
         """Replay anything stored past the cursors (all, or these): a lost last message has no successor to reveal it."""
@@ -184,7 +219,7 @@ class Feed:
     async def _replay(self, execution_id, before_seq=None, chunk=None):
         while execution_id in self.cursors:
             if chunk is None:
-                chunk = await database_sync_to_async(selectors.event_messages_after)(
+                chunk = await database_sync_to_async(self.log.read)(
                     execution_id, self.cursors[execution_id], REPLAY_CHUNK, before_seq
                 )
             self.replayed += len(chunk)
@@ -197,12 +232,13 @@ class Feed:
     async def _sent(self, execution_id, message):
         # A transport's heartbeat may catch up while a live batch is being
         # sent; the cursor, checked again here, keeps each seq to one send.
+        seq = message[self.log.seq]
         last_seq = self.cursors.get(execution_id)
-        if last_seq is None or message["seq"] <= last_seq:
+        if last_seq is None or seq <= last_seq:
             return
-        self.cursors[execution_id] = message["seq"]
+        self.cursors[execution_id] = seq
         await self.send(message)
-        if message["type"] in TERMINAL_TYPES:
+        if message["type"] in self.log.terminal_types:
             await self.leave(execution_id)
             if self.on_terminal is not None:
                 await self.on_terminal(execution_id)
@@ -337,3 +373,44 @@ class ThreadFeed:
     async def _run_ended(self, execution_id):
         self.following = False
         await self._advance()
+
+
+class RoomFeed:
+    """The stream of one room: its log (``rooms.log``) from a cursor, each message once, in room_seq order.
+
+    A ``Feed`` of the room's log with the stream's name and ``cursor`` (the
+    entry's room_seq, as a string) on each message; it ends with the room.
+    """
+
+    def __init__(self, room_id, memberships, send, on_end=None):
+        self.room_id = room_id
+        self.stream = f"room:{room_id}"
+        self.send = send
+        self.feed = Feed(None, None, self._forward, on_terminal=on_end, memberships=memberships, log=RoomLog)
+
+    @property
+    def replayed(self):
+        return self.feed.replayed
+
+    async def join(self):
+        """Listen to the room's live messages; before ``follow`` reads anything."""
+        await self.feed.join(self.room_id)
+
+    async def follow(self, after_seq=None):
+        """Send every entry past ``after_seq`` (a room_seq; None: from the start), then live ones."""
+        await self.feed.follow(self.room_id, after_seq or 0)
+
+    async def on_events(self, message):
+        await self.feed.on_events(message)
+
+    async def catch_up(self):
+        await self.feed.catch_up()
+
+    async def leave(self):
+        await self.feed.leave(self.room_id)
+
+    def stop(self):
+        self.feed.stop()
+
+    async def _forward(self, message):
+        await self.send({**message, "stream": self.stream, "cursor": str(message["room_seq"])})

@@ -4,7 +4,7 @@ from channels.auth import AuthMiddlewareStack
 from django.urls import path, re_path
 
 from .consumers import AgentConsumer, UserConsumer
-from .sse import ExecutionStreamConsumer, ThreadStreamConsumer
+from .sse import ExecutionStreamConsumer, RoomStreamConsumer, ThreadStreamConsumer
 
 websocket_urlpatterns = [
     re_path(r"^ws/agents/(?P<agent_id>[^/]+)/$", AgentConsumer.as_asgi()),
@@ -16,4 +16,5 @@ websocket_urlpatterns = [
 streaming_urlpatterns = [
     path("api/executions/<uuid:execution_id>/stream/", AuthMiddlewareStack(ExecutionStreamConsumer.as_asgi())),
     path("api/threads/<uuid:thread_id>/stream/", AuthMiddlewareStack(ThreadStreamConsumer.as_asgi())),
+    path("api/rooms/<uuid:room_id>/stream/", AuthMiddlewareStack(RoomStreamConsumer.as_asgi())),
 ]

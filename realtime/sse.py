@@ -1,4 +1,4 @@
-"""Server-sent events: ``GET /api/executions/{id}/stream/`` and ``GET /api/threads/{id}/stream/``.
+"""Server-sent events: ``GET /api/executions/{id}/stream/``, ``/api/threads/{id}/stream/``, ``/api/rooms/{id}/stream/``.
 
 Each event is one frame, the same JSON as the WebSocket message::
 
@@ -12,7 +12,8 @@ replays what it missed, then follows live through its ``Feed`` (a thread's
 ``ThreadFeed``), sends a ``: ping`` comment after ``SSE_HEARTBEAT_SECONDS``
 of silence (each ping also checks the database for what pub/sub may have
 dropped), and ends after the execution's terminal event; a thread's stays
-open for its next runs. Authentication and ownership are REST's: a session cookie or
+open for its next runs; a room's (``?cursor=``, its ``RoomFeed``) ends after
+the room's end. Authentication and ownership are REST's: a session cookie or
 ``Authorization: Token <key>``; missing credentials are 401, someone else's
 execution is 404, bad input 400, all as JSON.
 
@@ -35,12 +36,14 @@ from rest_framework import serializers
 
 from config.errors import check_data, rest_body
 from contract.errors import PlatformError
+from rooms.selectors import rooms_visible_to
+from rooms.serializers import RoomStreamQuery
 from runs import selectors
 from runs.serializers import ThreadCursorField, after_seq_field
 from threads.selectors import threads_visible_to
 
 from .auth import user_for_scope
-from .feed import Feed, LiveDispatch, Memberships, ThreadFeed, first_chunk_if_visible
+from .feed import Feed, LiveDispatch, Memberships, RoomFeed, ThreadFeed, first_chunk_if_visible
 from .lifetime import ConnectionLifetime
 
 logger = logging.getLogger(__name__)
@@ -226,3 +229,27 @@ class ThreadStreamConsumer(EventStreamConsumer):
         super().stop_work()
         if self.thread_feed is not None:
             self.thread_feed.stop()
+
+
+class RoomStreamConsumer(EventStreamConsumer):
+    """``/api/rooms/{id}/stream/``: the room's log, its own events and its turns', in one order; ends with the room."""
+
+    resume_from = "cursor"
+    room_feed = None
+
+    async def admit(self, user, kwargs):
+        room_id = str(kwargs["room_id"])
+        cursor = check_data(RoomStreamQuery, self.resume_point()).get("cursor", 0)
+        if not await database_sync_to_async(rooms_visible_to(user).filter(id=room_id).exists)():
+            raise PlatformError("Not found.", "not_found", status=404)
+        memberships = Memberships(self.channel_layer, self.channel_name)
+        self.room_feed = RoomFeed(room_id, memberships, self._send_event, on_end=self._finished)
+        self.feed = self.room_feed.feed
+        await self.room_feed.join()
+        return partial(self.room_feed.follow, cursor)
+
+    def frame_id(self, message):
+        return message["cursor"]
+
+    async def room_events(self, message):
+        await self.room_feed.on_events(message)

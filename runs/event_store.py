@@ -33,15 +33,16 @@ def _execution_id_value(execution_id, db):
 
 
 def lock_running(execution_ids, worker):
-    """{execution id (UUID): last_seq} of those still running on ``worker``, locked until commit."""
+    """{execution id (UUID): (last_seq, room id or None)} of those still running on ``worker``, locked until commit."""
     if not execution_ids:
         return {}
     db = connections[DEFAULT_DB_ALIAS]
     quote = db.ops.quote_name
     values = [_execution_id_value(execution_id, db) for execution_id in execution_ids]
-    sql = "SELECT {}, {} FROM {} WHERE {} IN ({}) AND {} = %s AND {} = %s".format(
+    sql = "SELECT {}, {}, {} FROM {} WHERE {} IN ({}) AND {} = %s AND {} = %s".format(
         quote(_EXECUTION.pk.column),
         quote("last_seq"),
+        quote(_EXECUTION.get_field("room").column),
         quote(_EXECUTION.db_table),
         quote(_EXECUTION.pk.column),
         ", ".join(["%s"] * len(values)),
@@ -53,8 +54,11 @@ def lock_running(execution_ids, worker):
     with db.cursor() as cursor:
         cursor.execute(sql, [*values, AgentExecution.Status.RUNNING.value, worker])
         rows = cursor.fetchall()
-    to_python = _EXECUTION.pk.to_python
-    return {to_python(execution_id): last_seq for execution_id, last_seq in rows}
+    to_python, room_to_python = _EXECUTION.pk.to_python, _EXECUTION.get_field("room").target_field.to_python
+    return {
+        to_python(execution_id): (last_seq, room_id if room_id is None else room_to_python(room_id))
+        for execution_id, last_seq, room_id in rows
+    }
 
 
 _EVENT_COLUMNS = ("execution", "seq", "event_type", "content", "timestamp")

@@ -51,6 +51,10 @@ class AgentExecution(models.Model):
     thread = models.ForeignKey(
         "threads.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
     )
+    # A turn of a room (its ``rooms.Turn`` says which round and seat).
+    room = models.ForeignKey(
+        "rooms.Room", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     input_data = models.JSONField(default=dict, blank=True)
     output_data = models.JSONField(null=True, blank=True)

@@ -74,7 +74,7 @@ class AgentInactive(PlatformError):
         super().__init__(self.MESSAGE, fields={"status": [self.MESSAGE]})
 
 
-def start_execution(agent, input_data, *, wait_for_slot=True):
+def start_execution(agent, input_data, *, wait_for_slot=True, room=None):
     """Create a pending execution and enqueue its run once the row is committed.
 
     Refused with ``AgentInactive`` (409) for an inactive agent and ``Throttled`` (429) past
@@ -82,13 +82,13 @@ def start_execution(agent, input_data, *, wait_for_slot=True):
     ``wait_for_slot=False``, also ``ConcurrencyLimit`` (429) when the owner's
     runs take every slot (otherwise it waits its turn). Accepted even
     while the broker is down: the row is committed, and the sweep sends its
-    task once the broker is back.
+    task once the broker is back. ``room``: the room it is a turn of.
     """
     check_may_start(agent)
     if not wait_for_slot:
         check_concurrency(agent.owner_id)
     with transaction.atomic():
-        return _create_pending(agent=agent, input_data=input_data)
+        return _create_pending(agent=agent, input_data=input_data, room=room)
 
 
 def check_may_start(agent):
@@ -108,8 +108,8 @@ class ThreadBusy(PlatformError):
         )
 
 
-def start_thread_run(thread, input_data, *, may_wait):
-    """Create a run of ``thread`` (called in the transaction that stores its message).
+def start_thread_run(thread, input_data, *, may_wait, agent=None):
+    """Create a run of ``thread`` with ``agent`` (by default the thread's), in the transaction that stores its message.
 
     Pending when the thread has no active run and none queued; otherwise
     queued behind them when ``may_wait``, or refused with ``ThreadBusy``. The
@@ -117,8 +117,9 @@ def start_thread_run(thread, input_data, *, may_wait):
     insert: of two processes starting a run of an idle thread at once, one
     gets the index's refusal.
     """
-    check_may_start(thread.agent)
-    fields = {"agent": thread.agent, "thread": thread, "input_data": input_data}
+    agent = agent or thread.agent
+    check_may_start(agent)
+    fields = {"agent": agent, "thread": thread, "input_data": input_data}
     if not AgentExecution.objects.filter(thread=thread, status=Status.QUEUED).exists():
         try:
             with transaction.atomic():
@@ -402,20 +403,25 @@ def record_event_batches(batches):
     with transaction.atomic():
         # The row locks keep the reaper and stop requests out until commit,
         # and make the seqs read here ours to use.
-        last_seqs = event_store.lock_running(list(batches), worker_name())
-        rows, new_last_seqs = [], {}
-        for execution_id, last_seq in last_seqs.items():
+        locked = event_store.lock_running(list(batches), worker_name())
+        rows, new_last_seqs, rooms = [], {}, {}
+        for execution_id, (last_seq, room_id) in locked.items():
             pending = pending_by_id[str(execution_id)]
             rows.extend(
                 (execution_id, last_seq + offset, event) for offset, event in enumerate(pending, start=1)
             )
             new_last_seqs[execution_id] = last_seq + len(pending)
+            if room_id is not None:
+                rooms[execution_id] = room_id
         if rows:
             event_store.insert_events(rows)
             event_store.advance_executions(new_last_seqs, _lease_until(now))
             _write_memories(rows)
-            transaction.on_commit(partial(publish, _event_broadcasts(rows)))
-    running = {str(execution_id) for execution_id in last_seqs}
+            broadcasts = _event_broadcasts(rows)
+            if rooms:
+                broadcasts.extend(_enter_in_rooms(rows, rooms))
+            transaction.on_commit(partial(publish, broadcasts))
+    running = {str(execution_id) for execution_id in locked}
     return {execution_id for execution_id in batches if str(execution_id) not in running}
 
 
@@ -433,6 +439,20 @@ def _write_memories(rows):
     )
     for execution_id, event in memories:
         write_from_run(execution_id, owners[execution_id], event.content)
+
+
+def _enter_in_rooms(rows, rooms):
+    """The events of turns of rooms, in their rooms' logs (with the rows still locked); their broadcasts.
+
+    ``rooms`` maps the turns' execution ids to their rooms' ids.
+    """
+    from rooms.log import append_turn_events
+
+    return append_turn_events([
+        (rooms[execution_id], execution_id, seq, event.event_type, event.timestamp,
+         events.event_message(execution_id, seq, event.event_type, event.content, event.timestamp))
+        for execution_id, seq, event in rows if execution_id in rooms
+    ])
 
 
 def _event_broadcasts(rows):
@@ -722,6 +742,7 @@ def sweep_executions():
         "dequeued": start_stalled_threads(),
         "expired": expire_interrupts(),
         "admitted": admit_stalled_parked(),
+        **hooks.sweeps(),
     }
 
 
@@ -824,31 +845,39 @@ def _transition(execution_id, *, from_statuses, to_status, event_type, content, 
             timestamp=timezone.now(),
         )
         transaction.on_commit(partial(_broadcast_event, execution, event))
+        if execution.room_id is not None:
+            room_sends = _enter_in_rooms([(execution.id, event.seq, event)], {execution.id: execution.room_id})
+            transaction.on_commit(partial(publish, room_sends))
         if Status.RUNNING in from_statuses and to_status != Status.RUNNING:
             owner_id = execution.agent.owner_id
             if _has_parked(owner_id):
                 transaction.on_commit(partial(_admit_after_commit, owner_id))
-        if execution.is_terminal and hooks.is_wanted(execution):
+        if execution.is_terminal and hooks.run_finished.is_wanted(execution):
             # The one place every end of a run passes: features hook in there (runs.hooks).
-            transaction.on_commit(partial(_enqueue_run_finished, str(execution.id)))
+            transaction.on_commit(partial(_enqueue_hook, "run_finished", str(execution.id)))
+        elif to_status == Status.WAITING_INPUT and hooks.run_paused.is_wanted(execution):
+            transaction.on_commit(partial(_enqueue_hook, "run_paused", str(execution.id)))
     return execution
 
 
-# One thread sends the run_finished tasks, in order: a worker's event writer
+# One thread sends the run_finished (and run_paused) tasks, in order: a worker's event writer
 # ends runs, and a broker round trip there for each one would hold up every
 # other run's events.
 _enqueuer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="run-finished")
 
 
-def _enqueue_run_finished(execution_id):
-    from .tasks import run_finished
+def _enqueue_hook(task_name, execution_id):
+    from . import tasks
 
-    _enqueuer.submit(run_finished.delay, execution_id).add_done_callback(partial(_log_enqueue_failure, execution_id))
+    task = getattr(tasks, task_name)
+    _enqueuer.submit(task.delay, execution_id).add_done_callback(
+        partial(_log_enqueue_failure, task_name, execution_id)
+    )
 
 
-def _log_enqueue_failure(execution_id, future):
+def _log_enqueue_failure(task_name, execution_id, future):
     if future.exception() is not None:
-        logger.error("Could not enqueue run_finished for %s: %r", execution_id, future.exception())
+        logger.error("Could not enqueue %s for %s: %r", task_name, execution_id, future.exception())
 
 
 def _broadcast_event(execution, event):

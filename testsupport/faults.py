@@ -130,8 +130,7 @@ class FaultStack:
         return api
 
     def start_beat(self) -> BeatProcess:
-        schedule = Path(tempfile.mkdtemp(prefix="beat-", dir=self.workdir))
-        self.beat = self._keep(start_beat(self.env, schedule))
+        self.beat = self._keep(start_beat(self.env))
         return self.beat
 
     # -- restarting -------------------------------------------------------------
