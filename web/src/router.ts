@@ -15,6 +15,8 @@ import ExecutionDetailView from './views/ExecutionDetailView.vue'
 import LoginView from './views/LoginView.vue'
 import MemoryView from './views/MemoryView.vue'
 import NotFoundView from './views/NotFoundView.vue'
+import RoomListView from './views/RoomListView.vue'
+import RoomView from './views/RoomView.vue'
 import ThreadListView from './views/ThreadListView.vue'
 import ThreadView from './views/ThreadView.vue'
 
@@ -79,6 +81,14 @@ export function createAppRouter(history: RouterHistory = createWebHistory('/')) 
         component: ThreadView,
         props: true,
         meta: { title: 'Conversation' },
+      },
+      { path: '/rooms', name: 'rooms', component: RoomListView, meta: { title: 'Rooms' } },
+      {
+        path: '/rooms/:id',
+        name: 'room',
+        component: RoomView,
+        props: true,
+        meta: { title: 'Room' },
       },
       { path: '/memory', name: 'memory', component: MemoryView, meta: { title: 'Memory' } },
       {

@@ -92,3 +92,61 @@ export async function currentExecutionId(page: Page): Promise<string> {
   const href = await link.getAttribute('href')
   return href!.split('/').filter(Boolean).pop()!
 }
+
+export interface RoomSpec {
+  name: string
+  task: string
+  mode: 'sequential' | 'parallel'
+  max_rounds: number
+  /** The agents taking turns, in order. */
+  agents: string[]
+}
+
+/** Makes a room of the given agents through the API. */
+export async function createRoomViaApi(page: Page, room: RoomSpec): Promise<string> {
+  const { agents, ...fields } = room
+  const response = await page.request.post('/api/rooms/', {
+    headers: await csrfHeader(page),
+    data: { ...fields, seats: agents.map((agent) => ({ agent })) },
+  })
+  expect(response.status(), await response.text()).toBe(201)
+  return ((await response.json()) as { id: string }).id
+}
+
+export interface StoredRoom {
+  id: string
+  status: string
+  round: number
+  pause_requested: boolean
+  end_reason: string
+}
+
+/** A room's record as the API has it. */
+export async function roomViaApi(page: Page, roomId: string): Promise<StoredRoom> {
+  const response = await page.request.get(`/api/rooms/${roomId}/`)
+  expect(response.ok()).toBe(true)
+  return (await response.json()) as StoredRoom
+}
+
+export interface StoredRoomMessage {
+  round: number
+  seat: number | null
+  agent: string | null
+  agent_name: string | null
+  role: string
+  content: string
+}
+
+/** What a room has said, in order (one page is plenty here). */
+export async function roomMessages(page: Page, roomId: string): Promise<StoredRoomMessage[]> {
+  const response = await page.request.get(`/api/rooms/${roomId}/messages/?page_size=100`)
+  expect(response.ok()).toBe(true)
+  return ((await response.json()) as { results: StoredRoomMessage[] }).results
+}
+
+/** The types of a room's own events, in order (one page is plenty here). */
+export async function roomEventTypes(page: Page, roomId: string): Promise<string[]> {
+  const response = await page.request.get(`/api/rooms/${roomId}/events/?page_size=100`)
+  expect(response.ok()).toBe(true)
+  return ((await response.json()) as { results: { event_type: string }[] }).results.map((event) => event.event_type)
+}

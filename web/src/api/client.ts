@@ -23,6 +23,12 @@ import type {
   MemoryMatch,
   MemoryPage,
   PostedMessage,
+  Room,
+  RoomInput,
+  RoomMessage,
+  RoomPage,
+  RoomPatch,
+  RoomTurn,
   Runtime,
   Thread,
   ThreadInput,
@@ -171,6 +177,46 @@ export const api = {
     unwrap(
       client.POST('/api/threads/{thread_id}/messages/', { params: { path: { thread_id: threadId } }, body: { content } }),
     ),
+
+  listRooms: (page = 1, pageSize = 25): Promise<RoomPage> =>
+    unwrap(client.GET('/api/rooms/', { params: { query: { page, page_size: pageSize } } })),
+  getRoom: (id: Uuid): Promise<Room> => unwrap(client.GET('/api/rooms/{id}/', { params: { path: { id } } })),
+  /** 400 with field errors, a seat's as `seats.<index>.agent`. */
+  createRoom: (input: RoomInput): Promise<Room> => unwrap(client.POST('/api/rooms/', { body: input })),
+  /** 409 (room_state) for the mode, task, seats or failure policy of a running or paused room. */
+  updateRoom: (id: Uuid, input: RoomPatch): Promise<Room> =>
+    unwrap(client.PATCH('/api/rooms/{id}/', { params: { path: { id } }, body: input })),
+  deleteRoom: (id: Uuid): Promise<void> => unwrap(client.DELETE('/api/rooms/{id}/', { params: { path: { id } } })),
+  /** An idle room's first round begins, on `task` when given (it becomes the room's); 409 once started. */
+  startRoom: (id: Uuid, task?: string): Promise<Room> =>
+    unwrap(client.POST('/api/rooms/{id}/start/', { params: { path: { id } }, body: task === undefined ? {} : { task } })),
+  /** Between turns (pause_requested until the running ones end), or at once with `pauseNow` (they run again on resume). */
+  pauseRoom: (id: Uuid, pauseNow = false): Promise<Room> =>
+    unwrap(client.POST('/api/rooms/{id}/pause/', { params: { path: { id } }, body: pauseNow ? { pause_now: true } : {} })),
+  resumeRoom: (id: Uuid): Promise<Room> => unwrap(client.POST('/api/rooms/{id}/resume/', { params: { path: { id } } })),
+  stopRoom: (id: Uuid): Promise<Room> => unwrap(client.POST('/api/rooms/{id}/stop/', { params: { path: { id } } })),
+  /** What the room has said, oldest first, page after page. */
+  async listRoomMessages(id: Uuid): Promise<RoomMessage[]> {
+    const messages: RoomMessage[] = []
+    for (let page = 1; ; page++) {
+      const result = await unwrap(
+        client.GET('/api/rooms/{id}/messages/', { params: { path: { id }, query: { page, page_size: MESSAGES_PAGE_SIZE } } }),
+      )
+      messages.push(...result.results)
+      if (!result.next) return messages
+    }
+  },
+  /** Every turn of the room, round by round in seat order, page after page. */
+  async listRoomTurns(id: Uuid): Promise<RoomTurn[]> {
+    const turns: RoomTurn[] = []
+    for (let page = 1; ; page++) {
+      const result = await unwrap(
+        client.GET('/api/rooms/{id}/turns/', { params: { path: { id }, query: { page, page_size: MESSAGES_PAGE_SIZE } } }),
+      )
+      turns.push(...result.results)
+      if (!result.next) return turns
+    }
+  },
 
   listMemory: (filters: { namespace?: string; page?: number; pageSize?: number } = {}): Promise<MemoryPage> =>
     unwrap(

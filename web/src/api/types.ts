@@ -60,6 +60,33 @@ export type MemoryMatchKind = Schemas['MatchEnum']
 export type MemoryInput = Omit<Schemas['MemoryItemRequest'], 'namespace' | 'value'> & { namespace?: string; value: JsonValue }
 
 /**
+ * A room: several of the user's agents (its seats, in order) taking turns
+ * on one task, round after round, one after the other (`sequential`) or all
+ * at once (`parallel`); each turn is an ordinary execution of the seat's agent.
+ */
+export type Room = Schemas['Room']
+export type RoomInput = Schemas['RoomRequest']
+export type RoomPatch = Schemas['PatchedRoomRequest']
+export type RoomPage = Schemas['PaginatedRoomList']
+export type RoomStatus = Schemas['RoomStatusEnum']
+export type RoomMode = Schemas['ModeEnum']
+/** `continue`: a failed turn is recorded and the room goes on; `fail`: the room fails with it. */
+export type OnTurnFailure = Schemas['OnTurnFailureEnum']
+/** A seat as the room shows it: its position (from 0), its agent and its instructions. */
+export type RoomSeat = Schemas['Seat']
+export type SeatInput = Schemas['SeatRequest']
+/** What the room has said: its task (role user, round 0), then each turn's answer. */
+export type RoomMessage = Schemas['RoomMessage']
+/** One turn of a seat in a round: an execution of its agent; `status` is the execution's. */
+export type RoomTurn = Schemas['Turn']
+
+const ROOM_ENDED: readonly RoomStatus[] = ['completed', 'stopped', 'failed']
+
+export function isRoomEnded(status: RoomStatus | null | undefined): boolean {
+  return status != null && ROOM_ENDED.includes(status)
+}
+
+/**
  * A runtime of the catalog (GET /api/runtimes/): its config_schema and
  * input_schema (JSON Schemas of an agent's config and of an execution's
  * input_data) and an input_example it runs with.

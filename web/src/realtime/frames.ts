@@ -9,7 +9,7 @@
  * and over the socket, so the REST client returns these types too.
  */
 import type { components } from '@/api/schema'
-import type { Execution, ExecutionStatus, Interrupt, IsoDateTime, JsonObject, JsonValue, Uuid } from '@/api/types'
+import type { Execution, ExecutionStatus, Interrupt, IsoDateTime, JsonObject, JsonValue, RoomMode, Uuid } from '@/api/types'
 
 interface EventBase {
   execution_id: Uuid
@@ -146,13 +146,18 @@ type Unlisted = Exclude<components['schemas']['Event']['type'], (typeof EXECUTIO
 true satisfies [Unlisted] extends [never] ? true : false
 
 /**
- * What a thread's stream adds to each event it carries: the stream's name
- * (`thread:<id>`) and a cursor to resume right after this event, across runs.
+ * What a thread's or a room's stream adds to each event it carries: the
+ * stream's name (`thread:<id>`, `room:<id>`) and a cursor to resume right
+ * after this event, across runs; a room's stream also places each of its
+ * turns' events in the room (`room_id`, `room_seq`).
  */
 export interface StreamTag {
   stream?: string
   /** Opaque: sent back as is in `subscribe` to go on right after this event. */
   cursor?: string
+  room_id?: Uuid
+  /** One order over the whole room: its own events and its turns' events. */
+  room_seq?: number
 }
 
 /** A thread's stream, as named on the user socket. */
@@ -160,9 +165,74 @@ export function threadStream(threadId: Uuid): string {
   return `thread:${threadId}`
 }
 
+/** A room's stream, as named on the user socket. */
+export function roomStream(roomId: Uuid): string {
+  return `room:${roomId}`
+}
+
+/** Where a turn stands in its room: the round, the seat's position (from 0) and its agent. */
+export interface TurnPlace {
+  round: number
+  seat: number
+  agent_id: Uuid
+  agent_name: string
+}
+
+/** How a room ended: max_rounds, stop_phrase, stopped, turn_failed, turn_not_started... */
+export interface RoomEndContent {
+  round: number
+  reason: string
+}
+
+/** The events of a room of its own (rooms/log.py); its turns' events are executions' events. */
+export type RoomEventBody =
+  | { type: 'room_started'; content: { task: string; mode: RoomMode; max_rounds: number } }
+  | { type: 'turn_started'; content: TurnPlace & { execution_id: Uuid } }
+  | {
+      type: 'turn_completed'
+      /** `status`: the execution's (completed, failed, stopped), or not_started when it could not start. */
+      content: TurnPlace & { execution_id?: Uuid; status: string; error_code?: string }
+    }
+  | { type: 'round_completed'; content: { round: number; failed_seats: number[] } }
+  | { type: 'room_paused'; content: { round: number } }
+  | { type: 'room_resumed'; content: { round: number } }
+  | { type: 'room_completed'; content: RoomEndContent }
+  | { type: 'room_stopped'; content: RoomEndContent }
+  | { type: 'room_failed'; content: RoomEndContent }
+
+export type RoomEvent = RoomEventBody & {
+  room_id: Uuid
+  room_seq: number
+  timestamp: IsoDateTime
+  stream?: string
+  cursor?: string
+}
+
+export const ROOM_EVENT_TYPES = [
+  'room_started',
+  'turn_started',
+  'turn_completed',
+  'round_completed',
+  'room_paused',
+  'room_resumed',
+  'room_completed',
+  'room_stopped',
+  'room_failed',
+] as const satisfies readonly RoomEvent['type'][]
+
+/** After one of these the room's stream sends nothing more. */
+export const ROOM_END_TYPES: readonly RoomEvent['type'][] = ['room_completed', 'room_stopped', 'room_failed']
+
+/** True for a room's own event (not one of its turns'). */
+export function isRoomEvent(message: { type?: unknown; room_seq?: unknown }): message is RoomEvent {
+  return typeof message.room_seq === 'number' && (ROOM_EVENT_TYPES as readonly unknown[]).includes(message.type)
+}
+
 /** Server -> client. */
 export type ServerMessage =
   | (ExecutionEvent & StreamTag)
+  /** A room's own event, on its stream. */
+  | RoomEvent
   /** On connect: the agent socket names its agent, the user socket its user. */
   | { type: 'connection'; status: 'connected'; agent_id?: Uuid; user?: string }
   /** The answer to start_agent. */
@@ -172,7 +242,15 @@ export type ServerMessage =
   /** The answer to answer_interrupt: the interrupt as REST shows it. */
   | { type: 'interrupt_answered'; interrupt: Interrupt }
   /** A bad frame or a refused action; the connection stays open. */
-  | { type: 'error'; message: string; code?: string; execution_id?: Uuid; fields?: Record<string, string[]> }
+  | {
+      type: 'error'
+      message: string
+      code?: string
+      execution_id?: Uuid
+      fields?: Record<string, string[]>
+      /** The stream a refused subscribe named. */
+      stream?: string
+    }
   | { type: 'pong' }
 
 /** Client -> server. */
@@ -181,7 +259,10 @@ export type ClientFrame =
   | { action: 'stop_agent'; execution_id: Uuid }
   | { action: 'subscribe'; execution_id: Uuid; after_seq: number }
   | { action: 'unsubscribe'; execution_id: Uuid }
-  /** The user socket's only: every event of every run of a thread, from `cursor` (none: its first run). */
+  /**
+   * The user socket's only: every event of every run of a thread (`thread:<id>`), or every event of a
+   * room and of its turns (`room:<id>`), from `cursor` (none: from the start).
+   */
   | { action: 'subscribe'; stream: string; cursor?: string }
   | { action: 'unsubscribe'; stream: string }
   | { action: 'answer_interrupt'; interrupt_id: Uuid; answer: JsonValue }
