@@ -9,7 +9,12 @@ export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'te
 /** A full-page screenshot under web/test-artifacts/. */
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true })
+  const scrolled = await page.evaluate(() => [window.scrollX, window.scrollY] as const)
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
+  // Chromium can leave the page scrolled elsewhere than it believes after a
+  // full-page capture, and jump back at the next focus change: mid-click, so
+  // the click misses. Scrolling back to where it was keeps the two together.
+  await page.evaluate(([x, y]) => window.scrollTo(x, y), scrolled)
 }
 
 export async function logIn(page: Page, username: string, password: string): Promise<void> {
