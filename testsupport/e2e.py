@@ -4,7 +4,8 @@
     python -m testsupport.e2e restart-api PORT PIDFILE   # what the restart spec runs mid-test
 
 The stack is the real one on loopback ports (agent server, Celery worker,
-daphne) on a fresh SQLite database, with REDIS_URL from the environment. The
+daphne) on a fresh SQLite database with the example agents seeded for the
+suite's user, with REDIS_URL from the environment. The
 api runs under a small restart loop, so the restart spec can kill it and see
 it come back on the same port. web/dist must be built first (``make test``
 does it).
@@ -52,6 +53,9 @@ def main():
             env={**child_env, "DJANGO_SUPERUSER_PASSWORD": password},
             check=True,
         )
+        # The example agents a new user starts from, owned by the suite's user.
+        subprocess.run([*manage, "seed_demo", "--username", USERNAME, "-v", "0"], cwd=REPO_ROOT, env=child_env,
+                       check=True, stdout=subprocess.DEVNULL)
         try:
             agent_data = str(Path(workdir) / "agent-server")
             processes.append(start_mcp_server(env={"MCP_DATA_DIR": agent_data}))

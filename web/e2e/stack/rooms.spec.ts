@@ -4,7 +4,8 @@
  * stream at once), pauses between rounds once its running turns have
  * ended, resumes, and completes with every answer labelled by its agent and
  * round; a sequential room pauses after the running seat's turn, before the
- * next seat's.
+ * next seat's. A room of two of the example agents a new user finds seeded
+ * (Synthetic demo, then Chat on the local model) runs the same way.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test'
 import { logIn, shot } from '../support'
@@ -247,5 +248,71 @@ test('a sequential room pauses after the running turn, before the next seat take
     ['user', 0, null, TASK],
     ['assistant', 1, writer, tokens(WRITER.tokens)],
     ['assistant', 1, critic, tokens(CRITIC.tokens)],
+  ])
+})
+
+test('a room of two seeded agents made in the list: each turn streams, a pause waits for the running one, resume goes on', async ({
+  page,
+}) => {
+  test.setTimeout(180_000)
+  await logIn(page, username, password)
+  // The local model answers in seconds, but may wait for a busy machine.
+  const CHAT_TIMEOUT = 90_000
+  await page.getByRole('link', { name: 'Rooms', exact: true }).click()
+  const form = page.getByRole('form', { name: 'New room' })
+  const roomName = uniqueName('Seeded room')
+  await form.getByRole('textbox', { name: 'Name' }).fill(roomName)
+  await form.getByRole('textbox', { name: 'Task' }).fill('Say hello to each other in one sentence.')
+  await form.getByRole('combobox', { name: 'Turns' }).selectOption('sequential')
+  await form.getByRole('spinbutton', { name: 'Rounds' }).fill('1')
+  const picker = form.getByRole('combobox', { name: 'Agent' })
+  for (const label of ['Synthetic demo (synthetic)', 'Chat (chat)']) {
+    await picker.selectOption({ label })
+    await form.getByRole('button', { name: 'Add seat' }).click()
+  }
+  await form.getByRole('button', { name: 'Create room' }).click()
+  await expect(page.getByRole('heading', { name: roomName, level: 1 })).toBeVisible()
+  const roomId = new URL(page.url()).pathname.split('/').filter(Boolean).pop()!
+  const room = roomPage(page)
+
+  // The seeded synthetic agent streams about five seconds of tokens: pause during them.
+  await room.button('Start').click()
+  await expect(room.turn('Synthetic demo', 1).getByTestId('token-text')).toContainText('tok2 ', { timeout: TURN_TIMEOUT })
+  const asked = await pauseAnswer(page, () => room.button('Pause').click())
+  expect(asked, 'the pause came after the first turn: make it longer').toMatchObject({ status: 'running', pause_requested: true })
+  await expect(room.section).toHaveAttribute('data-room-status', 'paused', { timeout: TURN_TIMEOUT })
+  await expect(room.answers()).toHaveCount(1)
+  await expect(room.seat(1, 'Chat')).toHaveAttribute('data-state', 'idle')
+
+  // Chat's turn streams the local model's reply token by token, then the room completes.
+  await room.button('Resume').click()
+  const reply = room.turn('Chat', 1).getByTestId('token-text')
+  await expect(reply).not.toBeEmpty({ timeout: CHAT_TIMEOUT })
+  await expect(room.section).toHaveAttribute('data-room-status', 'completed', { timeout: CHAT_TIMEOUT })
+  await expect(room.answers()).toHaveCount(2)
+  await shot(page, 'stack-room-seeded')
+
+  const stored = await roomMessages(page, roomId)
+  expect(stored.map((message) => [message.role, message.round, message.agent_name])).toEqual([
+    ['user', 0, null],
+    ['assistant', 1, 'Synthetic demo'],
+    ['assistant', 1, 'Chat'],
+  ])
+  expect(stored[2]!.content.trim()).not.toBe('')
+  const shown = (await shownAnswers(room.answers())).map(([who, text]) => [who, text.trim()])
+  expect(shown).toEqual([
+    ['Synthetic demo · round 1', stored[1]!.content.trim()],
+    ['Chat · round 1', stored[2]!.content.trim()],
+  ])
+  expect(await roomEventTypes(page, roomId)).toEqual([
+    'room_started',
+    'turn_started',
+    'turn_completed',
+    'room_paused',
+    'room_resumed',
+    'turn_started',
+    'turn_completed',
+    'round_completed',
+    'room_completed',
   ])
 })
