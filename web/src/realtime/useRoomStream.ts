@@ -23,15 +23,14 @@
  *   REST, and `onPoll` is called (the page fetches the room again), so the
  *   room keeps moving through an api restart.
  */
-import { getCurrentScope, onScopeDispose, reactive, readonly, watch, type Ref } from 'vue'
+import { type Ref } from 'vue'
 import type { Uuid } from '@/api/types'
 import { useExecutionsStore } from '@/stores/executions'
 import { useRoomsStore } from '@/stores/rooms'
-import { AgentSocket, userSocketUrl } from './agentSocket'
-import { isExecutionEvent, isRoomEvent, roomStream, type RoomEvent, type ServerMessage } from './frames'
-import type { SocketConnection, SocketOverrides } from './useAgentSocket'
+import { isExecutionEvent, isRoomEvent, type RoomEvent, type ServerMessage } from './frames'
+import { useStreamSubscription, type StreamSubscriptionOptions } from './streamSubscription'
 
-export interface RoomStreamOptions {
+export interface RoomStreamOptions extends StreamSubscriptionOptions {
   /** One of the room's own events, once the rooms store has taken it in. */
   onRoomEvent?: (event: RoomEvent) => void
   /** A turn of the room reached its terminal event here. */
@@ -40,45 +39,14 @@ export interface RoomStreamOptions {
   isShown?: (executionId: Uuid) => boolean
   /** Called every pollMs while the socket is down. */
   onPoll?: () => void
-  pollMs?: number
-  /** How long to wait before subscribing again after `unavailable` or `rate_limited`. */
-  retryMs?: number
-  socket?: SocketOverrides
 }
-
-const RETRIED = ['unavailable', 'rate_limited']
 
 export function useRoomStream(roomId: Readonly<Ref<Uuid | null>>, options: RoomStreamOptions = {}) {
   const executions = useExecutionsStore()
   const rooms = useRoomsStore()
-  const connection = reactive<SocketConnection>({ state: 'idle', detail: {}, lastServerError: null })
-  const followed = new Set<Uuid>()
-  const loading = new Set<Uuid>()
-  let retryTimer: ReturnType<typeof setTimeout> | null = null
-
-  const currentStream = () => (roomId.value ? roomStream(roomId.value) : null)
-  const roomOf = (stream: string) => (stream.startsWith('room:') ? stream.slice('room:'.length) : null)
-
-  async function refresh(id: Uuid): Promise<void> {
-    if (loading.has(id)) return
-    loading.add(id)
-    try {
-      await executions.loadEvents(id)
-    } finally {
-      loading.delete(id)
-    }
-  }
 
   function handleMessage(message: ServerMessage): void {
-    if (message.type === 'error') {
-      handleError(message)
-      return
-    }
-    if (message.type === 'connection') {
-      connection.lastServerError = null
-      return
-    }
-    const stream = currentStream()
+    const stream = subscription.currentStream()
     const id = roomId.value
     if (!stream || !id || !('stream' in message) || message.stream !== stream) return
     if (!('room_seq' in message) || typeof message.room_seq !== 'number') return
@@ -98,106 +66,23 @@ export function useRoomStream(roomId: Readonly<Ref<Uuid | null>>, options: RoomS
     if (!executions.logs[executionId] && rooms.turnEnded(id, executionId) && !options.isShown?.(executionId)) return
     const wasFinished = executions.isFinished(executionId)
     const result = executions.applyEvent(event)
-    if (result.status === 'gap' && result.resubscribeFrom !== null) void refresh(executionId).catch(() => undefined)
+    if (result.status === 'gap' && result.resubscribeFrom !== null) {
+      void subscription.refresh(executionId).catch(() => undefined)
+    }
     if (result.status === 'applied' && !wasFinished && executions.isFinished(executionId)) {
-      followed.delete(executionId)
+      subscription.followed.delete(executionId)
       options.onTurnEnded?.(executionId)
     }
   }
 
-  function handleError(message: Extract<ServerMessage, { type: 'error' }>): void {
-    const stream = currentStream()
-    // Another stream's refusal (a second page's room on a shared socket) is not ours.
-    if (message.stream && message.stream !== stream) return
-    connection.lastServerError = message.message
-    if (!stream || !roomId.value) return
-    if (message.code === 'invalid_field' && message.fields?.cursor) {
-      rooms.setStreamCursor(roomId.value, null)
-      socket.resubscribeStream(stream)
-    } else if (message.code && RETRIED.includes(message.code)) {
-      clearRetry()
-      retryTimer = setTimeout(() => {
-        retryTimer = null
-        const again = currentStream()
-        if (again) socket.resubscribeStream(again)
-      }, options.retryMs ?? 2_000)
-    }
-  }
-
-  function clearRetry(): void {
-    if (retryTimer !== null) clearTimeout(retryTimer)
-    retryTimer = null
-  }
-
-  const socket = new AgentSocket({
-    url: userSocketUrl(),
-    lastSeq: (executionId) => executions.lastSeq(executionId),
-    streamCursor: (stream) => {
-      const id = roomOf(stream)
-      return id ? rooms.streamCursor(id) : null
-    },
+  const subscription = useStreamSubscription(roomId, {
+    ...options,
+    kind: 'room',
+    cursor: { get: (id) => rooms.streamCursor(id), set: (id, cursor) => rooms.setStreamCursor(id, cursor) },
     onMessage: handleMessage,
-    onStateChange: (state, detail) => {
-      connection.state = state
-      connection.detail = detail
-    },
-    isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false),
-    ...options.socket,
+    // Another stream's refusal (a second page's room on a shared socket) is not ours.
+    ignoreOtherStreamsErrors: true,
   })
-
-  const stop = watch(
-    roomId,
-    (id, previous) => {
-      clearRetry()
-      if (previous) socket.unwatchStream(roomStream(previous))
-      followed.clear()
-      if (id) socket.watchStream(roomStream(id))
-    },
-    { immediate: true },
-  )
-  socket.connect()
-
-  /** The stored events of a turn first (shown before the socket is up), then its stream's. */
-  async function follow(id: Uuid): Promise<void> {
-    followed.add(id)
-    executions.logFor(id)
-    await refresh(id)
-    if (executions.isFinished(id)) followed.delete(id)
-  }
-
-  function unfollow(id: Uuid): void {
-    followed.delete(id)
-  }
-
-  const timer = setInterval(() => {
-    if (connection.state === 'connected') return
-    for (const id of followed) {
-      if (executions.isFinished(id)) followed.delete(id)
-      else void refresh(id).catch(() => undefined)
-    }
-    options.onPoll?.()
-  }, options.pollMs ?? 2_000)
-
-  function onOnline(): void {
-    socket.reconnectNow()
-  }
-  window.addEventListener('online', onOnline)
-
-  if (getCurrentScope()) {
-    onScopeDispose(() => {
-      stop()
-      clearInterval(timer)
-      clearRetry()
-      window.removeEventListener('online', onOnline)
-      socket.close()
-    })
-  }
-
-  return {
-    follow,
-    unfollow,
-    connection: readonly(connection),
-    /** For tests and diagnostics. */
-    socket,
-  }
+  const { follow, unfollow, connection, socket } = subscription
+  return { follow, unfollow, connection, socket }
 }

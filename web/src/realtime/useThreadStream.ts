@@ -22,50 +22,26 @@
  * - While the socket is down, the runs passed to follow() are polled over
  *   REST, so the current run keeps moving through an api restart.
  */
-import { getCurrentScope, onScopeDispose, reactive, readonly, watch, type Ref } from 'vue'
+import { type Ref } from 'vue'
 import type { ExecutionStatus, Uuid } from '@/api/types'
 import { useExecutionsStore } from '@/stores/executions'
 import { useThreadsStore } from '@/stores/threads'
-import { AgentSocket, userSocketUrl } from './agentSocket'
-import { isExecutionEvent, threadStream, type ServerMessage } from './frames'
-import type { SocketConnection, SocketOverrides } from './useAgentSocket'
+import { isExecutionEvent, type ServerMessage } from './frames'
+import { useStreamSubscription, type StreamSubscriptionOptions } from './streamSubscription'
 
-export interface ThreadStreamOptions {
+export interface ThreadStreamOptions extends StreamSubscriptionOptions {
   /** A run of the thread was created or changed status. */
   onRunStatus?: (executionId: Uuid, status: ExecutionStatus) => void
   /** A run of the thread reached its terminal event. */
   onRunEnded?: (executionId: Uuid) => void
-  pollMs?: number
-  /** How long to wait before subscribing again after `unavailable` or `rate_limited`. */
-  retryMs?: number
-  socket?: SocketOverrides
 }
-
-const RETRIED = ['unavailable', 'rate_limited']
 
 export function useThreadStream(threadId: Readonly<Ref<Uuid | null>>, options: ThreadStreamOptions = {}) {
   const executions = useExecutionsStore()
   const threads = useThreadsStore()
-  const connection = reactive<SocketConnection>({ state: 'idle', detail: {}, lastServerError: null })
-  const followed = new Set<Uuid>()
-  const loading = new Set<Uuid>()
-  let retryTimer: ReturnType<typeof setTimeout> | null = null
-
-  const currentStream = () => (threadId.value ? threadStream(threadId.value) : null)
-  const threadOf = (stream: string) => (stream.startsWith('thread:') ? stream.slice('thread:'.length) : null)
-
-  async function refresh(id: Uuid): Promise<void> {
-    if (loading.has(id)) return
-    loading.add(id)
-    try {
-      await executions.loadEvents(id)
-    } finally {
-      loading.delete(id)
-    }
-  }
 
   function handleMessage(message: ServerMessage): void {
-    const stream = currentStream()
+    const stream = subscription.currentStream()
     if (isExecutionEvent(message)) {
       if (!stream || message.stream !== stream) return
       if (message.cursor) threads.setStreamCursor(threadId.value!, message.cursor)
@@ -74,107 +50,24 @@ export function useThreadStream(threadId: Readonly<Ref<Uuid | null>>, options: T
       // The replay of a run known to have ended, and not on screen: nothing to show, nothing to keep.
       if (wasFinished && !executions.logs[id]) return
       const result = executions.applyEvent(message)
-      if (result.status === 'gap' && result.resubscribeFrom !== null) void refresh(id).catch(() => undefined)
+      if (result.status === 'gap' && result.resubscribeFrom !== null) void subscription.refresh(id).catch(() => undefined)
       if (result.status === 'applied' && !wasFinished && executions.isFinished(id)) {
-        followed.delete(id)
+        subscription.followed.delete(id)
         options.onRunEnded?.(id)
       }
     } else if (message.type === 'execution_status') {
       if (!stream || message.stream !== stream) return
       executions.noteStatus(message.execution_id, message.status)
       options.onRunStatus?.(message.execution_id, message.status)
-    } else if (message.type === 'error') {
-      connection.lastServerError = message.message
-      if (!stream) return
-      if (message.code === 'invalid_field' && message.fields?.cursor) {
-        threads.setStreamCursor(threadId.value!, null)
-        socket.resubscribeStream(stream)
-      } else if (message.code && RETRIED.includes(message.code)) {
-        clearRetry()
-        retryTimer = setTimeout(() => {
-          retryTimer = null
-          const again = currentStream()
-          if (again) socket.resubscribeStream(again)
-        }, options.retryMs ?? 2_000)
-      }
-    } else if (message.type === 'connection') {
-      connection.lastServerError = null
     }
   }
 
-  function clearRetry(): void {
-    if (retryTimer !== null) clearTimeout(retryTimer)
-    retryTimer = null
-  }
-
-  const socket = new AgentSocket({
-    url: userSocketUrl(),
-    lastSeq: (executionId) => executions.lastSeq(executionId),
-    streamCursor: (stream) => {
-      const id = threadOf(stream)
-      return id ? threads.streamCursor(id) : null
-    },
+  const subscription = useStreamSubscription(threadId, {
+    ...options,
+    kind: 'thread',
+    cursor: { get: (id) => threads.streamCursor(id), set: (id, cursor) => threads.setStreamCursor(id, cursor) },
     onMessage: handleMessage,
-    onStateChange: (state, detail) => {
-      connection.state = state
-      connection.detail = detail
-    },
-    isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false),
-    ...options.socket,
   })
-
-  const stop = watch(
-    threadId,
-    (id, previous) => {
-      clearRetry()
-      if (previous) socket.unwatchStream(threadStream(previous))
-      followed.clear()
-      if (id) socket.watchStream(threadStream(id))
-    },
-    { immediate: true },
-  )
-  socket.connect()
-
-  /** The stored events of a run first (shown before the socket is up), then its stream's. */
-  async function follow(id: Uuid): Promise<void> {
-    followed.add(id)
-    executions.logFor(id)
-    await refresh(id)
-    if (executions.isFinished(id)) followed.delete(id)
-  }
-
-  function unfollow(id: Uuid): void {
-    followed.delete(id)
-  }
-
-  const timer = setInterval(() => {
-    if (connection.state === 'connected') return
-    for (const id of followed) {
-      if (executions.isFinished(id)) followed.delete(id)
-      else void refresh(id).catch(() => undefined)
-    }
-  }, options.pollMs ?? 2_000)
-
-  function onOnline(): void {
-    socket.reconnectNow()
-  }
-  window.addEventListener('online', onOnline)
-
-  if (getCurrentScope()) {
-    onScopeDispose(() => {
-      stop()
-      clearInterval(timer)
-      clearRetry()
-      window.removeEventListener('online', onOnline)
-      socket.close()
-    })
-  }
-
-  return {
-    follow,
-    unfollow,
-    connection: readonly(connection),
-    /** For tests and diagnostics. */
-    socket,
-  }
+  const { follow, unfollow, connection, socket } = subscription
+  return { follow, unfollow, connection, socket }
 }
