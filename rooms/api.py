@@ -45,15 +45,7 @@ class RoomViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         room = serializer.instance
         permissions.check_may_change(self.request.user, room.owner_id, permissions.EDIT_ROOM)
-        fixed = set(serializer.validated_data) & {"mode", "task", "seats", "on_turn_failure"}
-        if fixed and room.status in (Room.Status.RUNNING, Room.Status.PAUSED):
-            raise services.RoomStateError(f"A running or paused room keeps its {', '.join(sorted(fixed))}: "
-                                          "stop it first.")
-        seats = serializer.validated_data.pop("seats", None)
-        with transaction.atomic():
-            room = serializer.save()
-            if seats is not None:
-                services.set_seats(room, seats, self.request.user)
+        serializer.instance = services.update_room(room, serializer.validated_data, self.request.user)
 
     def perform_destroy(self, room):
         services.delete_room(room, self.request.user)

@@ -16,11 +16,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from config.models import CountedModel
+
 MAX_ROUNDS = 50
 MAX_SEATS = 12
 
 
-class Room(models.Model):
+class Room(CountedModel):
     class Mode(models.TextChoices):
         SEQUENTIAL = "sequential"
         PARALLEL = "parallel"
@@ -40,6 +42,8 @@ class Room(models.Model):
         FAIL = "fail"
 
     ENDED_STATUSES = (Status.COMPLETED, Status.STOPPED, Status.FAILED)
+    # Moved only by the room's services and its log, never by a whole-row save.
+    counters = ("last_seq", "round")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rooms")

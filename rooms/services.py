@@ -85,6 +85,32 @@ def set_seats(room, seats, user):
         ])
 
 
+# What a running or paused room keeps until it is stopped.
+FIXED_WHILE_RUNNING = {"mode", "task", "seats", "on_turn_failure"}
+
+
+def update_room(room, changes, user):
+    """Change the room's settings (and seats) as ``changes`` says; the room, changed.
+
+    Only the changed columns are written, under the room's lock: a whole-row
+    save would put back the ``last_seq`` it read while turns' events were
+    taking the next ones, and the log would hand out a seq twice.
+    """
+    changes = dict(changes)
+    seats = changes.pop("seats", None)
+    with transaction.atomic():
+        locked = Room.objects.select_for_update().get(id=room.id)
+        fixed = (set(changes) | ({"seats"} if seats is not None else set())) & FIXED_WHILE_RUNNING
+        if fixed and locked.status in (Status.RUNNING, Status.PAUSED):
+            raise RoomStateError(f"A running or paused room keeps its {', '.join(sorted(fixed))}: stop it first.")
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=[*changes, "updated_at"])
+        if seats is not None:
+            set_seats(locked, seats, user)
+    return locked
+
+
 # --- Start, pause, resume, stop --------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from agents.models import Agent
+from config.models import CountedModel
 
 
 class MultitaskStrategy(models.TextChoices):
@@ -17,7 +18,7 @@ class MultitaskStrategy(models.TextChoices):
     ROLLBACK = "rollback"  # the unfinished runs are stopped and deleted with their messages
 
 
-class Thread(models.Model):
+class Thread(CountedModel):
     """A conversation of a user with one agent.
 
     Its status is read from its runs, never stored (``threads.selectors``):
@@ -32,6 +33,8 @@ class Thread(models.Model):
         BUSY = "busy"
         INTERRUPTED = "interrupted"
         ERROR = "error"
+
+    counters = ("last_turn",)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="threads")

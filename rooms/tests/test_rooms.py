@@ -222,8 +222,14 @@ def test_bad_input_is_a_400_and_a_room_in_the_wrong_state_a_409(olivia, crew, ma
     assert changed.status_code == 409
     renamed = olivia.patch(f"/api/rooms/{room['id']}/", {"name": "Lisbon, again", "max_rounds": 1}, format="json")
     assert renamed.status_code == 200 and renamed.json()["task"] == TASK
-    olivia.post(f"/api/rooms/{room['id']}/stop/")
+    assert olivia.post(f"/api/rooms/{room['id']}/stop/").status_code == 200
     assert [seat["agent"] for seat in olivia.get(f"/api/rooms/{room['id']}/").json()["seats"]] == [str(slow.id)]
+    # The rename came while the turn's events were taking the log's next seqs: none was handed out twice.
+    wait_until(lambda: not AgentExecution.objects.filter(room_id=room["id"]).exclude(
+        status__in=AgentExecution.TERMINAL_STATUSES).exists(), timeout=30, description="the turn ended")
+    stopped = Room.objects.get(id=room["id"])
+    assert stopped.status == Room.Status.STOPPED
+    assert list(stopped.events.order_by("seq").values_list("seq", flat=True)) == list(range(1, stopped.last_seq + 1))
 
 
 def test_someone_elses_room_is_not_found_and_her_agents_take_no_seat_of_his(olivia, oscar, crew, outsider, make_agent):
