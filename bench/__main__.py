@@ -29,6 +29,7 @@ FULL = {
     "sse": {"samples": 50, "streams": 200},
     "concurrency": {"ladder": [100, 250, 500, 750, 1000], "rate": 4, "seconds": 10, "starts_per_second": 25},
     "replay": {"events": 10_000},
+    "runs_page": {"executions": 1_000_000},
 }
 QUICK = {
     "throughput": {"executions": 2, "tokens": 200},
@@ -38,6 +39,7 @@ QUICK = {
     "sse": {"samples": 3, "streams": 10},
     "concurrency": {"ladder": [5], "rate": 10, "seconds": 1, "starts_per_second": 10},
     "replay": {"events": 500},
+    "runs_page": {"executions": 2_000},
 }
 
 
@@ -69,6 +71,7 @@ async def measure(stack, sizes, only=None):
             api, owner, load["ladder"], load["rate"], load["seconds"], load["starts_per_second"]
         ),
         "replay": lambda: scenarios.replay(api, owner, sizes["replay"]["events"]),
+        "runs_page": lambda: scenarios.runs_page(api, owner, sizes["runs_page"]["executions"]),
         "naive": lambda: naive(stack, token, owner, sizes["naive"]),
     }
     results = {}
@@ -143,6 +146,12 @@ ROWS = [
         lambda r: f"p99 < {r['p99_limit_ms']:.0f} ms, no loss",
     ),
     ("replay", "replay", lambda r: f"{r['seconds']} s", lambda r: f"{r['events']:,} events"),
+    (
+        "runs_page",
+        "runs view page: newest / half way / failed",
+        lambda r: f"{r['first_page_ms']} / {r['deep_page_ms']} / {r['failed_page_ms']} ms",
+        lambda r: f"of {r['executions']:,} runs; half way back {r['deep_to_first']}x the newest",
+    ),
 ]
 
 
@@ -173,7 +182,7 @@ def main(argv=None):
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["throughput", "latency", "start_latency", "sse", "concurrency", "replay", "naive"],
+        choices=["throughput", "latency", "start_latency", "sse", "concurrency", "replay", "naive", "runs_page"],
         help="run only these measurements",
     )
     args = parser.parse_args(argv)

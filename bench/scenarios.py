@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from datetime import datetime, timedelta
 
 import httpx
 from asgiref.sync import sync_to_async
@@ -320,3 +321,74 @@ async def replay(api, owner, events):
         "events_per_second": round(len(records) / elapsed),
         "verified": exactly_once_in_order(records) and len(records) == events,
     }
+
+
+# One run in this many failed: the filtered page has to look past the others.
+FAILED_EVERY = 100
+
+
+@sync_to_async
+def insert_history(agent_id, count):
+    """``count`` ended runs of one agent, one a second back from now, inserted by the database itself."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        numbers = f"generate_series(1, {int(count)}) AS n(i)"
+        new_id, ago = "gen_random_uuid()", "now() - i * interval '1 second'"
+        prefix = ""
+    else:
+        numbers = "n"
+        new_id = "lower(hex(randomblob(16)))"
+        ago = "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', '-' || i || ' seconds')"
+        prefix = f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {int(count)}) "
+    # %% is a literal % in a query with parameters, for both drivers.
+    status = f"CASE WHEN i %% {FAILED_EVERY} = 0 THEN 'failed' ELSE 'completed' END"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{prefix}INSERT INTO agents_agentexecution (id, agent_id, status, input_data, error_message, error_code,"
+            f" created_at, last_seq, worker, attempt) SELECT {new_id}, %s, {status}, '{{}}', '', '', {ago}, 0, '', 1"
+            f" FROM {numbers}",
+            [str(agent_id).replace("-", "") if connection.vendor != "postgresql" else str(agent_id)],
+        )
+        cursor.execute("ANALYZE")
+
+
+async def runs_page(api, owner, executions, samples=20):
+    """The runs view's page over a long history: the newest, one half way back, the failed ones, the next page."""
+    agent_id = await make_agent(owner, "history", {"steps": 0, "tokens": 1, "delay_ms": 0})
+    began = time.perf_counter()
+    await insert_history(agent_id, executions)
+    inserted = time.perf_counter() - began
+
+    # The other measurements' runs are the bench user's too: these are read apart.
+    first, first_s = await timed_get(api, "/api/runs/", {"agent": agent_id}, samples)
+    newest = datetime.fromisoformat(first["results"][0]["created_at"])
+    middle = (newest - timedelta(seconds=executions // 2)).isoformat()
+    deep, deep_s = await timed_get(api, "/api/runs/", {"agent": agent_id, "created_before": middle}, samples)
+    failed, failed_s = await timed_get(api, "/api/runs/", {"agent": agent_id, "status": "failed"}, samples)
+    following, next_s = await timed_get(api, first["next"], {}, samples)
+    return {
+        "executions": executions,
+        "insert_seconds": round(inserted, 1),
+        "first_page_ms": ms(first_s),
+        "deep_page_ms": ms(deep_s),
+        "failed_page_ms": ms(failed_s),
+        "next_page_ms": ms(next_s),
+        "deep_to_first": round(deep_s / first_s, 2),
+        "verified": (
+            len(first["results"]) == len(deep["results"]) == len(following["results"]) == 50
+            and first["count"] == min(executions, first["count_limit"])
+            and all(row["status"] == "failed" for row in failed["results"])
+        ),
+    }
+
+
+async def timed_get(api, url, params, samples):
+    """The last response's body, and the median time of ``samples`` GETs."""
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        response = await api.http.get(url, params=params)
+        times.append(time.perf_counter() - start)
+        response.raise_for_status()
+    return response.json(), percentile(times, 0.5)

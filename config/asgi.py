@@ -13,7 +13,8 @@
   threads (why: config/http.py).
 
 An api process also sweeps executions (``runs.sweeper``): with every worker
-dead and beat down, it is what still notices their runs.
+dead and beat down, it is what still notices their runs. And it reports
+(``ops.reporting``): its metrics snapshot, and the charts' samples.
 """
 
 # First: it sets Django up, which must happen before anything imports models (the consumers do).
@@ -28,6 +29,7 @@ from config.http import FreshContext, PooledWsgiToAsgi  # noqa: E402
 from config.websocket import BrowserOriginValidator  # noqa: E402
 from langgraph import routing as langgraph_routing  # noqa: E402
 from mcp_api.asgi import application as mcp_app  # noqa: E402
+from ops import reporting  # noqa: E402
 from realtime.routing import streaming_urlpatterns, websocket_urlpatterns  # noqa: E402
 from runs import sweeper  # noqa: E402
 
@@ -53,3 +55,5 @@ application = ProtocolTypeRouter(
 
 if settings.AGENTS["API_SWEEPS"]:
     sweeper.start()
+# Its metrics snapshot for the other api processes' /metrics, and the charts' samples.
+reporting.start_api()

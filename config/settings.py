@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "realtime",
     "mcp_api",
     "langgraph",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +266,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 if AGENTS["HEARTBEAT_SECONDS"] >= AGENTS["LEASE_SECONDS"]:
     raise ImproperlyConfigured("EXECUTION_HEARTBEAT_SECONDS must be shorter than EXECUTION_LEASE_SECONDS.")
 
+# --- Operations: metrics, workers' heartbeats, chart history (ops/, docs/metrics.md) -------
+
+# A scraper sending ``Authorization: Bearer <METRICS_TOKEN>`` may read /metrics
+# without a user; empty: only staff sessions and tokens may.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+OPS = {
+    # Each process writes its metrics to Redis this often; /metrics shows them up to this late.
+    "PUSH_SECONDS": env_float("METRICS_PUSH_SECONDS", 5.0, minimum=0.1),
+    # A process silent this long (dead) has its metrics dropped from /metrics.
+    "SNAPSHOT_TTL_SECONDS": 3600,
+    # How often the api records the events total and queue depths for the charts (one day is kept).
+    "SAMPLE_SECONDS": env_float("METRICS_SAMPLE_SECONDS", 10.0, minimum=1.0),
+}
+
 # --- Outbound webhooks (webhooks/, docs/webhooks.md) ---------------------------------
 
 # Attempts in all, and the backoff between them: base * 2**(n-1), capped, jittered.
@@ -329,7 +344,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The LangGraph-compatible API has its own document (/lg/openapi.json, langgraph.schema).
-    "PREPROCESSING_HOOKS": ["langgraph.schema.exclude_langgraph"],
+    "PREPROCESSING_HOOKS": ["langgraph.schema.exclude_langgraph", "ops.schema.exclude_metrics"],
     "APPEND_COMPONENTS": {"schemas": {"FieldErrors": {
         "type": "object",
         "description": "Field errors: each offending field (or non_field_errors) with its messages.",

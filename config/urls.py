@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from ops.api import MetricsView
+
 from . import views
 from .errors import api_not_found
 from .throttling import throttled_login
@@ -20,8 +22,10 @@ urlpatterns = [
     path("api/", include("memory.urls")),
     path("api/", include("rooms.urls")),
     path("api/webhooks/", include("webhooks.urls")),
+    path("api/ops/", include("ops.urls")),
     re_path(r"^api/", api_not_found),
     path("lg/", include("langgraph.urls")),
     path("healthz", views.healthz, name="healthz"),
-    re_path(r"^(?!api/|lg/|admin/|static/|ws/|healthz).*$", views.dashboard, name="dashboard"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
+    re_path(r"^(?!api/|lg/|admin/|static/|ws/|healthz|metrics$).*$", views.dashboard, name="dashboard"),
 ]

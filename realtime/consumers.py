@@ -77,7 +77,9 @@ class SubscribeFrame(ExecutionFrame):
     after_seq = after_seq_field()
 
 
-STREAM_NAMES = "A stream is named thread:<thread id> or room:<room id>."
+STREAM_NAMES = "A stream is named thread:<thread id> or room:<room id>, or is runs (every run you may see)."
+# The stream of the runs view: a status message whenever a run the user may see is created or moves.
+RUNS_STREAM = "runs"
 # How each kind of stream reads a cursor.
 STREAM_CURSORS = {"thread": ThreadCursorField, "room": RoomCursorField}
 
@@ -151,7 +153,7 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
     start_frame = ExecutionCreateSerializer
     # Whether ``subscribe`` takes a thread's ``stream`` (the user socket's).
     streams = False
-    user = feed = None
+    user = feed = runs_group = None
     _auth_timeout = None
 
     @classmethod
@@ -365,6 +367,8 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
     async def _follow_stream(self, content):
         if not self.streams:
             raise PlatformError("A thread's or a room's stream is followed on the user socket, /ws/.", "invalid_frame")
+        if content["stream"] == RUNS_STREAM:
+            return await self._follow_runs()
         frame = check_data(StreamFrame, content)
         kind, object_id = frame["stream"]
         stream = f"{kind}:{object_id}"
@@ -390,6 +394,26 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
         await stream_feed.follow(frame.get("cursor"))
         self.replay_allowance.spend(stream_feed.replayed)
 
+    async def _follow_runs(self):
+        # Status changes only, no replay: the runs view reads its rows over REST
+        # and asks again after a reconnect.
+        if self.runs_group is None:
+            self.runs_group = events.RUNS_ALL_GROUP if self.user.is_staff else events.runs_group(self.user.pk)
+        try:
+            await self.feed.memberships.add(self.runs_group)
+        except UNAVAILABLE_ERRORS as error:
+            logger.warning("Could not subscribe to the runs: Redis is unavailable (%r)", error)
+            await self._forget_runs()
+            raise Unavailable(f"{REDIS_DOWN}: subscribe to the runs again in a moment.") from None
+
+    async def _forget_runs(self):
+        group, self.runs_group = self.runs_group, None
+        if group is not None:
+            try:
+                await self.feed.memberships.discard(group)
+            except UNAVAILABLE_ERRORS:
+                pass
+
     def _feeds_of(self, kind):
         return self.thread_feeds if kind == "thread" else self.room_feeds
 
@@ -413,6 +437,8 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
         self.room_feeds.pop(room_id, None)
 
     async def unsubscribe(self, content):
+        if self.streams and content.get("stream") == RUNS_STREAM:
+            return await self._forget_runs()
         if self.streams and "stream" in content:
             kind, object_id = check_data(UnsubscribeStreamFrame, content)["stream"]
             stream_feed = self._feeds_of(kind).pop(object_id, None)
@@ -453,6 +479,13 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
     async def room_events(self, message):
         for room_feed in list(self.room_feeds.values()):
             await room_feed.on_events(message)
+
+    async def runs_status(self, message):
+        if self.runs_group is not None:
+            await self.send_json({
+                "type": "execution_status", "stream": RUNS_STREAM,
+                **{key: message[key] for key in ("execution_id", "agent_id", "thread_id", "room_id", "status")},
+            })
 
     async def execution_status(self, message):
         execution_id = message["execution_id"]

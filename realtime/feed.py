@@ -35,7 +35,7 @@ from .channel_layer import leave_groups
 REPLAY_CHUNK = 2000
 TERMINAL_STATUSES = {str(status) for status in AgentExecution.TERMINAL_STATUSES}
 # Channel-layer messages that carry live events: the hot path of every consumer.
-LIVE_MESSAGES = {"execution.events", "execution.status", "room.events"}
+LIVE_MESSAGES = {"execution.events", "execution.status", "room.events", "runs.status"}
 
 
 class ExecutionLog:

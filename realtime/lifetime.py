@@ -29,6 +29,7 @@ from autobahn.exception import Disconnected
 from channels.exceptions import StopConsumer
 
 from contract.errors import PlatformError
+from ops import metrics
 
 from .channel_layer import release_channel
 
@@ -105,6 +106,7 @@ class ConnectionLifetime:
             return message
 
         reader = asyncio.ensure_future(read_client())
+        metrics.connection_opened(scope)
         try:
             await super().__call__(scope, next_message, send_to_client)
             if state["left"] and serving.cancelling():
@@ -114,6 +116,7 @@ class ConnectionLifetime:
             if not state["left"] or serving.uncancel() > 0:
                 raise
         finally:
+            metrics.connection_closed(scope)
             state["ending"] = self.closing = True
             reader.cancel()
             while not inbox.empty():

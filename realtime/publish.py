@@ -20,6 +20,8 @@ import threading
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from ops import metrics
+
 logger = logging.getLogger(__name__)
 
 # Workers listen here for stop requests made by any other process.
@@ -103,6 +105,7 @@ class Publisher:
             if sends:
                 try:
                     await self._send(layer, sends)
+                    metrics.events_broadcast(sends)
                 except Exception:
                     logger.exception("Could not broadcast %d message(s)", len(sends))
             for item in items:

@@ -107,12 +107,35 @@ def thread_group(thread_id):
     return f"thread.{thread_id}"
 
 
+# The runs view's live updates: every run of one owner, and every run (for staff).
+RUNS_ALL_GROUP = "runs.all"
+
+
+def runs_group(owner_id):
+    return f"runs.user.{owner_id}"
+
+
 def watcher_groups(execution):
     """Who hears an execution's status changes: its agent's sockets, and its thread's streams."""
     groups = [agent_group(execution.agent_id)]
     if execution.thread_id is not None:
         groups.append(thread_group(execution.thread_id))
     return groups
+
+
+def status_sends(execution):
+    """The (group, message) pairs that tell everyone watching that ``execution`` was created or moved.
+
+    The runs view's groups get a message type of their own: a socket in a
+    thread's group and a runs group gets both copies, and each means
+    something else to it.
+    """
+    status = status_broadcast(execution)
+    runs_status = {**status, "type": "runs.status", "room_id": str(execution.room_id) if execution.room_id else None}
+    return [(group, status) for group in watcher_groups(execution)] + [
+        (runs_group(execution.agent.owner_id), runs_status),
+        (RUNS_ALL_GROUP, runs_status),
+    ]
 
 
 def events_broadcast(messages):

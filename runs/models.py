@@ -55,6 +55,10 @@ class AgentExecution(models.Model):
     room = models.ForeignKey(
         "rooms.Room", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
     )
+    # The execution this one runs again (its input, maybe edited): the audit trail says where it came from.
+    rerun_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     input_data = models.JSONField(default=dict, blank=True)
     output_data = models.JSONField(null=True, blank=True)
@@ -83,6 +87,11 @@ class AgentExecution(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["agent", "-created_at"]),
+            # The runs view's order (newest first) over everything a staff member sees.
+            models.Index(fields=["-created_at", "-id"], name="execution_created_idx"),
+            # One user's runs of a status (the runs view's filter, and its count of them): without
+            # it, the failed runs among a million are counted by reading the million.
+            models.Index(fields=["agent", "status", "-created_at"], name="execution_agent_status_idx"),
             models.Index(fields=["status", "lease_expires_at"], name="execution_lease_idx"),
             models.Index(fields=["status", "created_at"], name="execution_status_created_idx"),
             models.Index(fields=["thread", "created_at"], name="execution_thread_created_idx"),

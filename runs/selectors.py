@@ -1,6 +1,7 @@
 """Reads that carry rules: who may see which executions, and events in seq order."""
 
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 
 from contract.events import TERMINAL_TYPES
 
@@ -15,6 +16,17 @@ def executions_visible_to(user):
     if not user.is_staff:
         executions = executions.filter(agent__owner=user)
     return executions
+
+
+def search_runs(executions, text):
+    """The executions whose input or error message holds ``text`` (case ignored).
+
+    A scan of the rows the other filters leave (no text index): narrow by
+    status, agent or time first on a large history.
+    """
+    return executions.annotate(input_text=Cast("input_data", TextField())).filter(
+        Q(input_text__icontains=text) | Q(error_message__icontains=text)
+    )
 
 
 def interrupts_visible_to(user):

@@ -44,8 +44,48 @@ class ExecutionSerializer(serializers.ModelSerializer):
             "completed_at",
             "last_seq",
             "attempt",
+            "room",
+            "rerun_of",
+            "worker",
+            "lease_expires_at",
         ]
         read_only_fields = fields
+
+
+class RunSerializer(ExecutionSerializer):
+    """An execution as the runs view lists it: with its agent's name and runtime."""
+
+    agent_name = serializers.CharField(source="agent.name", read_only=True)
+    runtime = serializers.CharField(source="agent.runtime", read_only=True)
+
+    class Meta(ExecutionSerializer.Meta):
+        fields = [*ExecutionSerializer.Meta.fields, "agent_name", "runtime"]
+        read_only_fields = fields
+
+
+class RerunSerializer(serializers.Serializer):
+    input_data = serializers.JSONField(
+        required=False, help_text="The new run's input; by default the input of the run it runs again."
+    )
+
+    def validate_input_data(self, value):
+        return check_json_object(value, MAX_INPUT_BYTES)
+
+
+# Bulk actions take at most a page of the runs view.
+MAX_BULK_RUNS = 200
+
+
+class BulkRunsSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=MAX_BULK_RUNS)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    results = RunSerializer(many=True, help_text="The stopped runs, or the new runs, in the order asked.")
+    not_found = serializers.ListField(child=serializers.UUIDField(), help_text="Ids of no run you may see.")
+    errors = serializers.DictField(
+        child=serializers.DictField(), help_text="Run id -> {code, message}: those it could not act on."
+    )
 
 
 class ExecutionCreateSerializer(serializers.Serializer):

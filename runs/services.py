@@ -29,6 +29,7 @@ from django.utils import timezone
 from config.throttling import check_start_quota
 from contract.errors import PlatformError
 from contract.interrupts import check_answer
+from ops import metrics
 from realtime.publish import publish, wake_workers_to_stop
 from threads.replies import record_question, record_reply
 
@@ -74,7 +75,7 @@ class AgentInactive(PlatformError):
         super().__init__(self.MESSAGE, fields={"status": [self.MESSAGE]})
 
 
-def start_execution(agent, input_data, *, wait_for_slot=True, room=None):
+def start_execution(agent, input_data, *, wait_for_slot=True, room=None, rerun_of=None):
     """Create a pending execution and enqueue its run once the row is committed.
 
     Refused with ``AgentInactive`` (409) for an inactive agent and ``Throttled`` (429) past
@@ -82,13 +83,25 @@ def start_execution(agent, input_data, *, wait_for_slot=True, room=None):
     ``wait_for_slot=False``, also ``ConcurrencyLimit`` (429) when the owner's
     runs take every slot (otherwise it waits its turn). Accepted even
     while the broker is down: the row is committed, and the sweep sends its
-    task once the broker is back. ``room``: the room it is a turn of.
+    task once the broker is back. ``room``: the room it is a turn of; ``rerun_of``: the execution it runs again.
     """
     check_may_start(agent)
     if not wait_for_slot:
         check_concurrency(agent.owner_id)
     with transaction.atomic():
-        return _create_pending(agent=agent, input_data=input_data, room=room)
+        return _create_pending(agent=agent, input_data=input_data, room=room, rerun_of=rerun_of)
+
+
+def rerun_execution(execution, input_data=None):
+    """A new execution of ``execution``'s agent with its input (or ``input_data``), pointing back at it.
+
+    It runs on its own: a run of a thread or a turn of a room runs again with
+    what it was given (its history is in its input), without joining the
+    thread's queue or the room's rounds again.
+    """
+    return start_execution(
+        execution.agent, execution.input_data if input_data is None else input_data, rerun_of=execution
+    )
 
 
 def check_may_start(agent):
@@ -421,6 +434,7 @@ def record_event_batches(batches):
             if rooms:
                 broadcasts.extend(_enter_in_rooms(rows, rooms))
             transaction.on_commit(partial(publish, broadcasts))
+            transaction.on_commit(partial(metrics.events_stored, len(rows)), robust=True)
     running = {str(execution_id) for execution_id in locked}
     return {execution_id for execution_id in batches if str(execution_id) not in running}
 
@@ -845,6 +859,7 @@ def _transition(execution_id, *, from_statuses, to_status, event_type, content, 
             timestamp=timezone.now(),
         )
         transaction.on_commit(partial(_broadcast_event, execution, event))
+        transaction.on_commit(partial(metrics.execution_moved, execution, event_type), robust=True)
         if execution.room_id is not None:
             room_sends = _enter_in_rooms([(execution.id, event.seq, event)], {execution.id: execution.room_id})
             transaction.on_commit(partial(publish, room_sends))
@@ -881,13 +896,11 @@ def _log_enqueue_failure(task_name, execution_id, future):
 
 
 def _broadcast_event(execution, event):
-    status = events.status_broadcast(execution)
     publish(
         [(events.execution_group(execution.id), events.events_broadcast([events.row_message(event)]))]
-        + [(group, status) for group in events.watcher_groups(execution)]
+        + events.status_sends(execution)
     )
 
 
 def _broadcast_status(execution):
-    status = events.status_broadcast(execution)
-    publish([(group, status) for group in events.watcher_groups(execution)])
+    publish(events.status_sends(execution))

@@ -29,6 +29,7 @@ def test_a_quick_benchmark_run_verifies_every_event_and_writes_its_figures(tmp_p
     assert results["sse"]["verified"] and results["sse"]["streams"] == 10
     assert results["concurrency"]["steps"][0]["verified"]
     assert results["ratio_to_naive"] > 0
+    assert results["runs_page"]["verified"]
     assert "delivered events/s (ours)" in output
 
 
