@@ -17,6 +17,7 @@ import MemoryView from './views/MemoryView.vue'
 import NotFoundView from './views/NotFoundView.vue'
 import RoomListView from './views/RoomListView.vue'
 import RoomView from './views/RoomView.vue'
+import RunsView from './views/RunsView.vue'
 import ThreadListView from './views/ThreadListView.vue'
 import ThreadView from './views/ThreadView.vue'
 
@@ -74,6 +75,7 @@ export function createAppRouter(history: RouterHistory = createWebHistory('/')) 
         props: true,
         meta: { title: 'Execution' },
       },
+      { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs' } },
       { path: '/threads', name: 'threads', component: ThreadListView, meta: { title: 'Threads' } },
       {
         path: '/threads/:id',

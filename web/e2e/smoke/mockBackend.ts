@@ -111,6 +111,13 @@ export class MockBackend {
     return agent.id
   }
 
+  /** A run of an agent started without the page (another tab, the API). */
+  startRun(agentId: string, input: Json = {}): string {
+    const agent = this.agents.find((a) => a.id === agentId)
+    if (!agent) throw new Error(`no agent ${agentId}`)
+    return this.start(agent, input).id
+  }
+
   /** Closes every socket as a restarting api server would. */
   dropSockets(): void {
     for (const ws of this.sockets.keys()) void ws.close({ code: 1012, reason: 'service restart' })
@@ -199,13 +206,18 @@ export class MockBackend {
         this.page_(this.executions.filter((e) => (!agent || e.agent === agent) && (!thread || e.thread === thread))),
       )
     }
+    if (path.startsWith('/api/runs/')) return this.handleRuns(url, method, body, reply)
     if (path.startsWith('/api/threads/')) return this.handleThreads(route, path, body, reply)
     if (path.startsWith('/api/memory/')) return this.handleMemory(route, url, body, reply)
     if (path.startsWith('/api/interrupts/')) return this.handleInterrupts(route, url, body, reply)
-    match = path.match(/^\/api\/executions\/([^/]+)\/(stop\/|events\/)?$/)
+    match = path.match(/^\/api\/executions\/([^/]+)\/(stop\/|events\/|rerun\/)?$/)
     if (match) {
       const execution = this.executions.find((e) => e.id === match![1])
       if (!execution) return reply(404, { detail: 'Not found.' })
+      if (match[2] === 'rerun/') {
+        const rerun = this.rerun(execution, 'input_data' in body ? (body.input_data as Json) : undefined)
+        return rerun ? reply(201, rerun) : reply(404, { detail: 'Not found.' })
+      }
       if (match[2] === 'stop/') {
         this.stopRequested.add(execution.id)
         return reply(202, { ...execution, last_seq: this.lastSeq(execution.id) })
@@ -217,6 +229,85 @@ export class MockBackend {
       return reply(200, { ...execution, last_seq: this.lastSeq(execution.id) })
     }
     return reply(404, { detail: 'Not found.' })
+  }
+
+  // ---- Runs ----
+
+  /** GET /api/runs/ (one page: the mock has few runs), and the bulk stop and re-run. */
+  private handleRuns(url: URL, method: string, body: Json, reply: (status: number, data?: unknown) => Promise<void>) {
+    const path = url.pathname
+    if (path === '/api/runs/' && method === 'GET') {
+      const query = url.searchParams
+      const statuses = query.getAll('status')
+      const agent = query.get('agent')
+      const runtime = query.get('runtime')
+      const errorCode = query.get('error_code')
+      const after = query.get('created_after')
+      const text = (query.get('q') ?? '').toLowerCase()
+      const runs = this.executions
+        .map((e) => this.asRun(e))
+        .filter(
+          (run) =>
+            (!statuses.length || statuses.includes(run.status)) &&
+            (!agent || run.agent === agent) &&
+            (!runtime || run.runtime === runtime) &&
+            (!errorCode || run.error_code === errorCode) &&
+            (!after || run.created_at >= after) &&
+            (!text || JSON.stringify(run.input_data).toLowerCase().includes(text) || run.error_message.toLowerCase().includes(text)),
+        )
+      return reply(200, { results: runs, next: null, previous: null, count: runs.length, count_limit: 10_000 })
+    }
+    const ids = Array.isArray(body.ids) ? (body.ids as string[]) : []
+    if (method !== 'POST' || !ids.length) return reply(400, { ids: ['This field is required.'] })
+    const result: { results: Json[]; not_found: string[]; errors: Record<string, Json> } = { results: [], not_found: [], errors: {} }
+    for (const id of ids) {
+      const execution = this.executions.find((e) => e.id === id)
+      if (!execution) result.not_found.push(id)
+      else if (path === '/api/runs/stop/') {
+        if (['completed', 'failed', 'stopped'].includes(execution.status)) {
+          result.errors[id] = { code: 'not_active', message: 'The run has ended already.' }
+        } else {
+          this.stopRequested.add(id)
+          result.results.push(this.asRun(execution))
+        }
+      } else if (path === '/api/runs/rerun/') {
+        const rerun = this.rerun(execution)
+        if (rerun) result.results.push(this.asRun(rerun))
+      } else return reply(404, { detail: 'Not found.' })
+    }
+    return reply(path === '/api/runs/stop/' ? 202 : 201, result)
+  }
+
+  private asRun(execution: Execution): Execution & { agent_name: string; runtime: string } {
+    const agent = this.agents.find((a) => a.id === execution.agent)
+    return {
+      ...execution,
+      last_seq: this.lastSeq(execution.id),
+      agent_name: String(agent?.name ?? ''),
+      runtime: String(agent?.runtime ?? 'synthetic'),
+    }
+  }
+
+  private rerun(execution: Execution, input?: Json): Execution | null {
+    const agent = this.agents.find((a) => a.id === execution.agent)
+    if (!agent) return null
+    const rerun = this.start(agent, input ?? (execution.input_data as Json), execution.thread)
+    rerun.rerun_of = execution.id
+    return rerun
+  }
+
+  /** The runs stream: a run created or changed status (no replay, no cursor). */
+  private announce(execution: Execution): void {
+    const frame = JSON.stringify({
+      type: 'execution_status',
+      stream: 'runs',
+      execution_id: execution.id,
+      agent_id: execution.agent,
+      thread_id: execution.thread,
+      room_id: execution.room,
+      status: execution.status,
+    })
+    for (const [ws, streams] of this.streams) if (streams.has('runs')) ws.send(frame)
   }
 
   /** Documents: an upload is `pending`, then `ready` once the page has listed it twice (indexing). */
@@ -420,9 +511,14 @@ export class MockBackend {
       completed_at: null,
       last_seq: 0,
       attempt: 1,
+      room: null,
+      rerun_of: null,
+      worker: '',
+      lease_expires_at: null,
     }
     this.executions.unshift(execution)
     this.events.set(execution.id, [])
+    this.announce(execution)
     // Agents of other runtimes have other configs; they play a short script.
     const config = agent.config as Partial<{ steps: number; tokens: number; delay_ms: number; ask: Ask }>
     void this.run(execution, {
@@ -517,6 +613,7 @@ export class MockBackend {
     for (const [ws, subscribed] of this.sockets) {
       if (subscribed.has(execution.id)) ws.send(JSON.stringify(event))
     }
+    if (body.type !== 'agent_event') this.announce(execution)
     if (execution.thread) {
       const stream = `thread:${execution.thread}`
       for (const [ws, streams] of this.streams) if (streams.has(stream)) ws.send(JSON.stringify(this.onStream(stream, event)))
@@ -571,7 +668,7 @@ export class MockBackend {
           ws.send(JSON.stringify({ type: 'error', message: "A thread's stream is followed on the user socket, /ws/.", code: 'invalid_frame' }))
           return
         }
-        this.replayStream(ws, frame.stream, frame.cursor as string | undefined)
+        if (frame.stream !== 'runs') this.replayStream(ws, frame.stream, frame.cursor as string | undefined)
         streams.add(frame.stream)
       } else if (frame.action === 'unsubscribe' && typeof frame.stream === 'string') streams.delete(frame.stream)
       else if (frame.action === 'subscribe') {

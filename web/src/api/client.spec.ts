@@ -117,4 +117,27 @@ describe('the API client', () => {
     expect(events.map((event) => event.seq)).toEqual([1, 2, 3, 4])
     expect(asked).toEqual(['0', '2'])
   })
+
+  it('asks for runs with a repeated status, and sends bulk ids and a re-run input as JSON', async () => {
+    const page = { results: [], next: null, previous: null, count: 0, count_limit: 10_000 }
+    const bulk = { results: [], not_found: [], errors: {} }
+    server.use(
+      http.get('/api/runs/', record(200, page)),
+      http.post('/api/runs/stop/', record(202, bulk)),
+      http.post('/api/runs/rerun/', record(201, bulk)),
+      http.post(`/api/executions/${EXEC_ID}/rerun/`, record(201, { id: 'new' })),
+    )
+    expect(await api.listRuns({ status: ['failed', 'stopped'], q: 'hi', cursor: 'c1' })).toEqual(page)
+    await api.stopRuns(['a', 'b'])
+    await api.rerunRuns(['a'])
+    await api.rerunExecution(EXEC_ID)
+    await api.rerunExecution(EXEC_ID, { prompt: 'again' })
+    expect(seen.map(({ method, url, body }) => [method, url, body])).toEqual([
+      ['GET', '/api/runs/?status=failed&status=stopped&q=hi&cursor=c1', ''],
+      ['POST', '/api/runs/stop/', '{"ids":["a","b"]}'],
+      ['POST', '/api/runs/rerun/', '{"ids":["a"]}'],
+      ['POST', `/api/executions/${EXEC_ID}/rerun/`, '{}'],
+      ['POST', `/api/executions/${EXEC_ID}/rerun/`, '{"input_data":{"prompt":"again"}}'],
+    ])
+  })
 })

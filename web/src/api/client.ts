@@ -3,11 +3,12 @@
  * a path in the generated schema (see http.ts).
  */
 import type { ExecutionEvent } from '@/realtime/frames'
-import type { components } from './schema'
+import type { components, paths } from './schema'
 import { client, unwrap } from './http'
 import type {
   Agent,
   AgentInput,
+  BulkResult,
   AgentPage,
   AgentPatch,
   Execution,
@@ -29,6 +30,7 @@ import type {
   RoomPage,
   RoomPatch,
   RoomTurn,
+  RunPage,
   Runtime,
   Thread,
   ThreadInput,
@@ -37,6 +39,9 @@ import type {
   User,
   Uuid,
 } from './types'
+
+/** The query of GET /api/runs/, as the schema names it. */
+export type RunQuery = NonNullable<paths['/api/runs/']['get']['parameters']['query']>
 
 /** Enough for a page of a conversation; the whole of one is read page after page. */
 const MESSAGES_PAGE_SIZE = 100
@@ -88,6 +93,21 @@ export const api = {
     unwrap(client.GET('/api/executions/{id}/', { params: { path: { id } } })),
   stopExecution: (id: Uuid): Promise<Execution> =>
     unwrap(client.POST('/api/executions/{id}/stop/', { params: { path: { id } } })),
+  /** A new execution of the same agent, on `inputData` (by default the original's input); its `rerun_of` names the original. */
+  rerunExecution: (id: Uuid, inputData?: JsonValue): Promise<Execution> =>
+    unwrap(
+      client.POST('/api/executions/{id}/rerun/', {
+        params: { path: { id } },
+        body: inputData === undefined ? {} : { input_data: inputData },
+      }),
+    ),
+
+  /** A page of every run the user may see, newest first; 400 with field errors for a bad filter. */
+  listRuns: (query: RunQuery): Promise<RunPage> => unwrap(client.GET('/api/runs/', { params: { query } })),
+  /** 202: the runs asked to stop; `not_found` and `errors` (by id) for the others. */
+  stopRuns: (ids: Uuid[]): Promise<BulkResult> => unwrap(client.POST('/api/runs/stop/', { body: { ids } })),
+  /** 201: the new runs, each with `rerun_of`; `not_found` and `errors` (by id) for the others. */
+  rerunRuns: (ids: Uuid[]): Promise<BulkResult> => unwrap(client.POST('/api/runs/rerun/', { body: { ids } })),
 
   /**
    * Every stored event with seq > afterSeq. A page's `next` link always

@@ -225,6 +225,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/executions/{id}/rerun/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Run it again: a new execution of its agent with its input (or the input_data given), whose rerun_of names this one. A run of a thread or a turn of a room runs again on its own. */
+        post: operations["executions_rerun_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/executions/{id}/stop/": {
         parameters: {
             query?: never;
@@ -342,6 +359,74 @@ export interface paths {
          * @description Semantic (the query's embedding against each item's) where the item's embedding is computed and the agent server can be reached; by words otherwise. Best first.
          */
         get: operations["memory_search_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/agent-servers/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The agent servers the workers use, with their health seen from the api (staff only). */
+        get: operations["ops_agent_servers_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/queues/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Messages waiting in each Celery queue (staff only). */
+        get: operations["ops_queues_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/stats/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Chart series over the last hour (1-minute buckets) or day (15-minute buckets). Staff see every run and the queues; others their own runs, and no queues. */
+        get: operations["ops_stats_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/workers/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every worker heard from in the last day (staff only). */
+        get: operations["ops_workers_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -521,6 +606,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every execution you may see (staff: everyone's), across agents, threads and rooms, newest first. Follow `next` for older ones. Live: subscribe to the `runs` stream on /ws/. */
+        get: operations["runs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/rerun/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Run each of these again with its input (like POST /api/executions/{id}/rerun/). */
+        post: operations["runs_rerun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/stop/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Stop each of these runs (idempotent, like POST /api/executions/{id}/stop/). */
+        post: operations["runs_stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runtimes/": {
         parameters: {
             query?: never;
@@ -676,6 +812,16 @@ export interface components {
             /** @description Runtime configuration. */
             config?: unknown;
         };
+        AgentServer: {
+            url: string;
+            reachable: boolean;
+            /** Format: double */
+            latency_ms: number | null;
+            status: string | null;
+            runtimes: string[];
+            active_runs: number | null;
+            error: string;
+        };
         /**
          * @description * `active` - Active
          *     * `inactive` - Inactive
@@ -689,6 +835,21 @@ export interface components {
         AuthTokenRequest: {
             username: string;
             password: string;
+        };
+        BulkResult: {
+            /** @description The stopped runs, or the new runs, in the order asked. */
+            results: components["schemas"]["Run"][];
+            /** @description Ids of no run you may see. */
+            not_found: string[];
+            /** @description Run id -> {code, message}: those it could not act on. */
+            errors: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        BulkRunsRequest: {
+            ids: string[];
         };
         Document: {
             /** Format: uuid */
@@ -811,6 +972,14 @@ export interface components {
             readonly last_seq: number;
             /** @description Which run of this execution this is. */
             readonly attempt: number;
+            /** Format: uuid */
+            readonly room: string | null;
+            /** Format: uuid */
+            readonly rerun_of: string | null;
+            /** @description host:pid of the worker that claimed it. */
+            readonly worker: string;
+            /** Format: date-time */
+            readonly lease_expires_at: string | null;
         };
         ExecutionCreateRequest: {
             input_data?: unknown;
@@ -1116,6 +1285,23 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["RoomMessage"][];
         };
+        PaginatedRunList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous: string | null;
+            results: components["schemas"]["Run"][];
+            /** @description How many runs match, counted up to count_limit. */
+            count: number;
+            /** @description When count equals it, at least that many match. */
+            count_limit: number;
+        };
         PaginatedThreadList: {
             /** @example 123 */
             count: number;
@@ -1186,6 +1372,15 @@ export interface components {
         PostedMessage: {
             message: components["schemas"]["Message"];
             execution: components["schemas"]["Execution"];
+        };
+        Queue: {
+            name: string;
+            /** @description Messages waiting; null when the broker is away. */
+            depth: number | null;
+        };
+        RerunRequest: {
+            /** @description The new run's input; by default the input of the run it runs again. */
+            input_data?: unknown;
         };
         Room: {
             /** Format: uuid */
@@ -1258,6 +1453,52 @@ export interface components {
          * @enum {string}
          */
         RoomStatusEnum: "idle" | "running" | "paused" | "completed" | "stopped" | "failed";
+        /** @description An execution as the runs view lists it: with its agent's name and runtime. */
+        Run: {
+            /** Format: uuid */
+            readonly id: string;
+            /** Format: uuid */
+            readonly agent: string;
+            /** Format: uuid */
+            readonly thread: string | null;
+            /** @default pending */
+            readonly status: components["schemas"]["ExecutionStatusEnum"];
+            readonly input_data: unknown;
+            readonly output_data: unknown;
+            readonly error_message: string;
+            readonly error_code: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly completed_at: string | null;
+            readonly last_seq: number;
+            /** @description Which run of this execution this is. */
+            readonly attempt: number;
+            /** Format: uuid */
+            readonly room: string | null;
+            /** Format: uuid */
+            readonly rerun_of: string | null;
+            /** @description host:pid of the worker that claimed it. */
+            readonly worker: string;
+            /** Format: date-time */
+            readonly lease_expires_at: string | null;
+            readonly agent_name: string;
+            readonly runtime: string;
+        };
+        RunCounts: {
+            created: number;
+            completed: number;
+            failed: number;
+            stopped: number;
+        };
+        RunningExecution: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            lease_expires_at: string | null;
+        };
         Runtime: {
             name: string;
             description: string;
@@ -1289,6 +1530,39 @@ export interface components {
         StartRequest: {
             /** @description The task, if not the room's own (it becomes the room's). */
             task?: string;
+        };
+        /**
+         * @description * `online` - online
+         *     * `lost` - lost
+         * @enum {string}
+         */
+        StateEnum: "online" | "lost";
+        Stats: {
+            window: components["schemas"]["WindowEnum"];
+            bucket_seconds: number;
+            buckets: components["schemas"]["StatsBucket"][];
+        };
+        StatsBucket: {
+            /** Format: date-time */
+            start: string;
+            /** @description Runs created, and runs ended by status, in the bucket. */
+            runs: components["schemas"]["RunCounts"];
+            /**
+             * Format: double
+             * @description Seconds; null without runs.
+             */
+            duration_p50: number | null;
+            /** Format: double */
+            duration_p95: number | null;
+            /**
+             * Format: double
+             * @description Events stored; null without samples.
+             */
+            events_per_second: number | null;
+            /** @description Deepest sample per queue; null for non-staff. */
+            queue_depth: {
+                [key: string]: number;
+            } | null;
         };
         Thread: {
             /** Format: uuid */
@@ -1372,6 +1646,41 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly rotated_at: string | null;
+        };
+        /**
+         * @description * `hour` - hour
+         *     * `day` - day
+         * @enum {string}
+         */
+        WindowEnum: "hour" | "day";
+        Worker: {
+            /** @description host:pid, as executions' `worker` field names it. */
+            name: string;
+            host: string;
+            pid: number | null;
+            pool: string;
+            concurrency: number | null;
+            queues: string[];
+            /**
+             * Format: double
+             * @description Unix time.
+             */
+            started_at: number | null;
+            /**
+             * Format: double
+             * @description Unix time.
+             */
+            last_heartbeat: number;
+            /**
+             * @description lost: no heartbeat for one lease.
+             *
+             *     * `online` - online
+             *     * `lost` - lost
+             */
+            state: components["schemas"]["StateEnum"];
+            running: components["schemas"]["RunningExecution"][];
+            /** @description Tasks Celery reports running on it; null when it did not answer. */
+            active_tasks: number | null;
         };
     };
     responses: never;
@@ -2403,6 +2712,77 @@ export interface operations {
             };
         };
     };
+    executions_rerun_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID string identifying this agent execution. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RerunRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Yours to see but not to change (staff need the model permission). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than its limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     executions_stop_create: {
         parameters: {
             query?: never;
@@ -2993,6 +3373,160 @@ export interface operations {
             };
             /** @description Missing or invalid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ops_agent_servers_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentServer"][];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ops_queues_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queue"][];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ops_stats_retrieve: {
+        parameters: {
+            query?: {
+                /**
+                 * @description * `hour` - hour
+                 *     * `day` - day
+                 */
+                window?: "hour" | "day";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stats"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ops_workers_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Worker"][];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not staff. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3700,6 +4234,167 @@ export interface operations {
             };
             /** @description No such object, or not yours. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runs_list: {
+        parameters: {
+            query?: {
+                agent?: string;
+                created_after?: string;
+                created_before?: string;
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                error_code?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description Text in the run's input or error message (case ignored). */
+                q?: string;
+                room?: string;
+                runtime?: string;
+                /**
+                 * @description * `queued` - Queued
+                 *     * `pending` - Pending
+                 *     * `running` - Running
+                 *     * `waiting_input` - Waiting Input
+                 *     * `completed` - Completed
+                 *     * `failed` - Failed
+                 *     * `stopped` - Stopped
+                 */
+                status?: ("completed" | "failed" | "pending" | "queued" | "running" | "stopped" | "waiting_input")[];
+                thread?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRunList"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runs_rerun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkRunsRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than its limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runs_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkRunsRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than its limit. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

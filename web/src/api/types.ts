@@ -30,6 +30,16 @@ export type Execution = Schemas['Execution']
 export type ExecutionStatus = Schemas['ExecutionStatusEnum']
 export type ExecutionPage = Schemas['PaginatedExecutionList']
 
+/** An execution as the runs view lists it: with its agent's name and runtime. */
+export type Run = Schemas['Run']
+/**
+ * A page of runs (GET /api/runs/): `next` is older, `previous` newer, and
+ * `count` is counted up to `count_limit`.
+ */
+export type RunPage = Schemas['PaginatedRunList']
+/** What a bulk stop or re-run did: the runs acted on, the ids not found, and why the others were not. */
+export type BulkResult = Schemas['BulkResult']
+
 export type KnowledgeDocument = Schemas['Document']
 
 /**

@@ -228,6 +228,29 @@ export function isRoomEvent(message: { type?: unknown; room_seq?: unknown }): me
   return typeof message.room_seq === 'number' && (ROOM_EVENT_TYPES as readonly unknown[]).includes(message.type)
 }
 
+/** The runs stream of the user socket: every run the user may see (staff: anyone's). */
+export const RUNS_STREAM = 'runs'
+
+/**
+ * On the `runs` stream: one of the user's runs was created or changed
+ * status. No replay and no cursor: after a reconnect, subscribe again and
+ * read the page over REST.
+ */
+export interface RunStatusFrame {
+  type: 'execution_status'
+  stream: typeof RUNS_STREAM
+  execution_id: Uuid
+  agent_id: Uuid
+  thread_id: Uuid | null
+  room_id: Uuid | null
+  status: ExecutionStatus
+}
+
+/** True for an `execution_status` of the runs stream (not a thread's, nor an agent socket's). */
+export function isRunStatus(message: { type?: unknown; stream?: unknown }): message is RunStatusFrame {
+  return message.type === 'execution_status' && message.stream === RUNS_STREAM
+}
+
 /** Server -> client. */
 export type ServerMessage =
   | (ExecutionEvent & StreamTag)
@@ -239,6 +262,8 @@ export type ServerMessage =
   | { type: 'execution_created'; execution: Execution }
   /** Sent to every socket of an agent when one of its executions changes status. */
   | { type: 'execution_status'; execution_id: Uuid; status: ExecutionStatus; /** Set for a run of a followed thread. */ stream?: string }
+  /** A run created or changed, on the `runs` stream. */
+  | RunStatusFrame
   /** The answer to answer_interrupt: the interrupt as REST shows it. */
   | { type: 'interrupt_answered'; interrupt: Interrupt }
   /** A bad frame or a refused action; the connection stays open. */

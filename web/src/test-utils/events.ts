@@ -179,6 +179,10 @@ export function execution(overrides: Partial<Execution> = {}): Execution {
     completed_at: null,
     last_seq: 0,
     attempt: 1,
+    room: null,
+    rerun_of: null,
+    worker: '',
+    lease_expires_at: null,
     ...overrides,
   }
 }

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/vue'
+import { fireEvent, screen, waitFor, within } from '@testing-library/vue'
 import { http, HttpResponse } from 'msw'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { agent, AGENT_ID, at, ev, EXEC_ID, execution, INTERRUPT_ID, interrupt } from '@/test-utils/events'
@@ -85,5 +85,89 @@ describe('ExecutionDetailView', () => {
     expect(await within(card).findByRole('status')).toHaveTextContent('Answered elsewhere by grace: red')
     expect(within(card).queryByRole('button', { name: 'red' })).not.toBeInTheDocument()
     expect(screen.getByText('Answered; resumed.')).toBeInTheDocument()
+  })
+
+  it("shows the worker, its lease while it runs, and the run it re-runs", async () => {
+    const ORIGINAL = '99999999-9999-4999-8999-999999999999'
+    server.use(
+      http.get(`/api/executions/${EXEC_ID}/`, () =>
+        HttpResponse.json(
+          execution({ status: 'running', worker: 'worker-1:4242', lease_expires_at: at(60_000), rerun_of: ORIGINAL, last_seq: 1 }),
+        ),
+      ),
+      http.get(`/api/executions/${EXEC_ID}/events/`, () => HttpResponse.json({ results: [ev.started(1)], next: null })),
+      http.get('/api/interrupts/', () => HttpResponse.json(paginated([]))),
+      http.get(`/api/agents/${AGENT_ID}/`, () => HttpResponse.json(agent())),
+    )
+    await renderView(ExecutionDetailView, { path: `/executions/${EXEC_ID}`, props: { id: EXEC_ID } })
+    await screen.findByText('Started')
+    expect(screen.getByText('Worker').nextElementSibling).toHaveTextContent('worker-1:4242')
+    expect(screen.getByText('Lease until')).toBeInTheDocument()
+    expect(screen.getByRole('link', { name: 'Execution 99999999' })).toHaveAttribute('href', `/executions/${ORIGINAL}`)
+  })
+
+  describe('re-run', () => {
+    const NEW_ID = '88888888-8888-4888-8888-888888888888'
+
+    function backend(posted: unknown[], answer?: () => Response) {
+      server.use(
+        http.get(`/api/executions/${EXEC_ID}/`, () =>
+          HttpResponse.json(execution({ status: 'failed', input_data: { prompt: 'hi' }, last_seq: 2 })),
+        ),
+        http.get(`/api/executions/${EXEC_ID}/events/`, () =>
+          HttpResponse.json({ results: [ev.started(1), ev.error(2, 'boom', 'agent_error')], next: null }),
+        ),
+        http.get(`/api/agents/${AGENT_ID}/`, () => HttpResponse.json(agent())),
+        http.post(`/api/executions/${EXEC_ID}/rerun/`, async ({ request }) => {
+          posted.push(await request.json())
+          return answer?.() ?? HttpResponse.json(execution({ id: NEW_ID, status: 'pending', rerun_of: EXEC_ID }), { status: 201 })
+        }),
+        http.get(`/api/executions/${NEW_ID}/`, () => HttpResponse.json(execution({ id: NEW_ID, status: 'pending', rerun_of: EXEC_ID }))),
+        http.get(`/api/executions/${NEW_ID}/events/`, () => HttpResponse.json({ results: [], next: null })),
+        http.get('/api/interrupts/', () => HttpResponse.json(paginated([]))),
+      )
+    }
+
+    it('runs it again on the original input and opens the new run', async () => {
+      const posted: unknown[] = []
+      backend(posted)
+      const { router } = await renderView(ExecutionDetailView, { path: `/executions/${EXEC_ID}`, props: { id: EXEC_ID } })
+      await fireEvent.click(await screen.findByRole('button', { name: 'Re-run…' }))
+      const form = screen.getByRole('form', { name: 'Re-run' })
+      expect(JSON.parse((within(form).getByRole('textbox', { name: /Input of the new run/ }) as HTMLTextAreaElement).value)).toEqual({
+        prompt: 'hi',
+      })
+      await fireEvent.click(within(form).getByRole('button', { name: 'Run again' }))
+      await waitFor(() => expect(router.currentRoute.value.fullPath).toBe(`/executions/${NEW_ID}`))
+      expect(posted).toEqual([{}])
+    })
+
+    it('sends an edited input, and tells invalid JSON before sending', async () => {
+      const posted: unknown[] = []
+      backend(posted)
+      const { router } = await renderView(ExecutionDetailView, { path: `/executions/${EXEC_ID}`, props: { id: EXEC_ID } })
+      await fireEvent.click(await screen.findByRole('button', { name: 'Re-run…' }))
+      const form = screen.getByRole('form', { name: 'Re-run' })
+      const box = within(form).getByRole('textbox', { name: /Input of the new run/ })
+      await fireEvent.update(box, '{"prompt": ')
+      await fireEvent.click(within(form).getByRole('button', { name: 'Run again' }))
+      expect(await within(form).findByText(/This is not valid JSON/)).toBeInTheDocument()
+      expect(posted).toEqual([])
+      await fireEvent.update(box, '{"prompt": "again"}')
+      await fireEvent.click(within(form).getByRole('button', { name: 'Run again' }))
+      await waitFor(() => expect(router.currentRoute.value.fullPath).toBe(`/executions/${NEW_ID}`))
+      expect(posted).toEqual([{ input_data: { prompt: 'again' } }])
+    })
+
+    it("shows the server's objection to the input beside it", async () => {
+      const posted: unknown[] = []
+      backend(posted, () => HttpResponse.json({ input_data: ['Missing "message".'] }, { status: 400 }))
+      const { router } = await renderView(ExecutionDetailView, { path: `/executions/${EXEC_ID}`, props: { id: EXEC_ID } })
+      await fireEvent.click(await screen.findByRole('button', { name: 'Re-run…' }))
+      await fireEvent.update(screen.getByRole('textbox', { name: /Input of the new run/ }), '{}')
+      await fireEvent.click(screen.getByRole('button', { name: 'Run again' }))
+      expect(await screen.findByText('Missing "message".')).toBeInTheDocument()
+      expect(router.currentRoute.value.fullPath).toBe(`/executions/${EXEC_ID}`)
+    })
   })
 })
