@@ -360,12 +360,12 @@ async def runs_page(api, owner, executions, samples=20):
     await insert_history(agent_id, executions)
     inserted = time.perf_counter() - began
 
-    # The other measurements' runs are the bench user's too: these are read apart.
-    first, first_s = await timed_get(api, "/api/runs/", {"agent": agent_id}, samples)
-    newest = datetime.fromisoformat(first["results"][0]["created_at"])
+    # Every run the bench user may see (the other measurements' runs are a few hundred more).
+    first, first_s = await timed_get(api, "/api/runs/", {}, samples)
+    newest = datetime.fromisoformat(first["results"][-1]["created_at"])
     middle = (newest - timedelta(seconds=executions // 2)).isoformat()
-    deep, deep_s = await timed_get(api, "/api/runs/", {"agent": agent_id, "created_before": middle}, samples)
-    failed, failed_s = await timed_get(api, "/api/runs/", {"agent": agent_id, "status": "failed"}, samples)
+    deep, deep_s = await timed_get(api, "/api/runs/", {"created_before": middle}, samples)
+    failed, failed_s = await timed_get(api, "/api/runs/", {"status": "failed"}, samples)
     following, next_s = await timed_get(api, first["next"], {}, samples)
     return {
         "executions": executions,
@@ -377,7 +377,7 @@ async def runs_page(api, owner, executions, samples=20):
         "deep_to_first": round(deep_s / first_s, 2),
         "verified": (
             len(first["results"]) == len(deep["results"]) == len(following["results"]) == 50
-            and first["count"] == min(executions, first["count_limit"])
+            and first["count"] >= min(executions, first["count_limit"])
             and all(row["status"] == "failed" for row in failed["results"])
         ),
     }

@@ -86,12 +86,13 @@ class AgentExecution(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["agent", "-created_at"]),
+            # With the id: the runs view's order, so one agent's page is read off the index, not sorted.
+            models.Index(fields=["agent", "-created_at", "-id"], name="execution_agent_created_idx"),
             # The runs view's order (newest first) over everything a staff member sees.
             models.Index(fields=["-created_at", "-id"], name="execution_created_idx"),
             # One user's runs of a status (the runs view's filter, and its count of them): without
             # it, the failed runs among a million are counted by reading the million.
-            models.Index(fields=["agent", "status", "-created_at"], name="execution_agent_status_idx"),
+            models.Index(fields=["agent", "status", "-created_at", "-id"], name="execution_agent_status_idx"),
             models.Index(fields=["status", "lease_expires_at"], name="execution_lease_idx"),
             models.Index(fields=["status", "created_at"], name="execution_status_created_idx"),
             models.Index(fields=["thread", "created_at"], name="execution_thread_created_idx"),

@@ -21,10 +21,12 @@ import time
 from pathlib import Path
 
 from .processes import LOOPBACK, REPO_ROOT, ManagedProcess, free_port, http_ready, start_mcp_server, wait_until
-from .stack import start_worker
+from .stack import CELERY, WORKER_OPTIONS, WorkerProcess
 
 WEB = REPO_ROOT / "web"
 USERNAME = "e2e"
+# A short lease for the whole stack, so a killed worker is seen lost within seconds (the default is 30 s).
+WORKER_LEASE = {"EXECUTION_LEASE_SECONDS": "6", "EXECUTION_HEARTBEAT_SECONDS": "1"}
 
 
 def main():
@@ -43,6 +45,7 @@ def main():
             "CELERY_QUEUE": f"e2e-{os.getpid()}",
             # Every spec logs in from the same address within a minute or two.
             "AUTH_RATE_PER_ADDRESS": "600/minute",
+            **WORKER_LEASE,
         }
         manage = [sys.executable, "manage.py"]
         child_env = {**os.environ, **{k: v for k, v in env.items() if v is not None}}
@@ -61,7 +64,15 @@ def main():
             processes.append(start_mcp_server(env={"MCP_DATA_DIR": agent_data}))
             env["MCP_AGENT_URL"] = processes[-1].url
             env["MCP_AGENT_TOKEN"] = processes[-1].token
-            processes.append(start_worker(env, concurrency=8))
+            # The worker runs under a restart loop too: the workers spec kills it (SIGKILL, as a
+            # crash would), sees it lost within one lease, and a new one takes over.
+            worker_pidfile = Path(workdir) / "worker.pid"
+            celery = " ".join([*CELERY, "worker", *WORKER_OPTIONS, "--concurrency", "8", "--loglevel", "INFO"])
+            worker = WorkerProcess(
+                ["bash", "-c", f"while true; do {celery} & echo $! > {worker_pidfile}; wait $!; sleep 0.2; done"],
+                env=env, name="worker", startup_timeout=30,
+            )
+            processes.append(worker.start())
             port = free_port()
             pidfile = Path(workdir) / "api.pid"
             daphne = f"{sys.executable} -m daphne -b {LOOPBACK} -p {port} config.asgi:application"
@@ -85,6 +96,8 @@ def main():
                     "E2E_RESTART_API_CMD": (
                         f"cd {REPO_ROOT} && {sys.executable} -m testsupport.e2e restart-api {port} {pidfile}"
                     ),
+                    "E2E_KILL_WORKER_CMD": f"kill -KILL $(cat {worker_pidfile})",
+                    "E2E_WORKER_LEASE_SECONDS": WORKER_LEASE["EXECUTION_LEASE_SECONDS"],
                 },
             )
             if result.returncode:

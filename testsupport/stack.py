@@ -14,6 +14,10 @@ from .processes import LOOPBACK, ManagedProcess, free_port, http_ready
 CELERY = [sys.executable, "-m", "celery", "-A", "config"]
 
 
+# The thread pool, as in production; no gossip, mingle or event heartbeats between test workers.
+WORKER_OPTIONS = ["--pool", "threads", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+
+
 class LoggedReadyProcess(ManagedProcess):
     """Ready once its log shows ``ready_text``."""
 
@@ -33,8 +37,7 @@ class BeatProcess(LoggedReadyProcess):
 
 def start_worker(env: Mapping[str, str | None], concurrency: int = 4, loglevel: str = "INFO") -> WorkerProcess:
     """A Celery worker (thread pool, as in production) that is ready to take tasks."""
-    argv = [*CELERY, "worker", "--pool", "threads", "--concurrency", str(concurrency), "--loglevel", loglevel,
-            "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    argv = [*CELERY, "worker", *WORKER_OPTIONS, "--concurrency", str(concurrency), "--loglevel", loglevel]
     return WorkerProcess(argv, env=env, name="worker", startup_timeout=30).start()
 
 

@@ -150,3 +150,20 @@ export async function roomEventTypes(page: Page, roomId: string): Promise<string
   expect(response.ok()).toBe(true)
   return ((await response.json()) as { results: { event_type: string }[] }).results.map((event) => event.event_type)
 }
+
+/** Starts a run of an agent through the API; its id. */
+export async function startRunViaApi(page: Page, agentId: string, inputData: Record<string, unknown>): Promise<string> {
+  const response = await page.request.post(`/api/agents/${agentId}/executions/`, {
+    headers: await csrfHeader(page),
+    data: { input_data: inputData },
+  })
+  expect(response.status(), await response.text()).toBe(201)
+  return ((await response.json()) as { id: string }).id
+}
+
+/** An execution as the API has it now. */
+export async function executionViaApi(page: Page, executionId: string): Promise<{ status: string; rerun_of: string | null; input_data: Record<string, unknown> }> {
+  const response = await page.request.get(`/api/executions/${executionId}/`)
+  expect(response.ok()).toBe(true)
+  return (await response.json()) as { status: string; rerun_of: string | null; input_data: Record<string, unknown> }
+}
