@@ -28,6 +28,15 @@ describe('router', () => {
     expect(router.currentRoute.value.name).toBe('agents')
   })
 
+  it('has the operator pages at /workers and /charts (not /metrics, a backend path)', async () => {
+    server.use(http.get('/api/auth/me/', () => HttpResponse.json({ id: 1, username: 'ada', is_staff: true })))
+    const router = createAppRouter(createMemoryHistory())
+    await router.push('/workers')
+    expect(router.currentRoute.value.name).toBe('workers')
+    await router.push('/charts?window=day')
+    expect(router.currentRoute.value.name).toBe('charts')
+  })
+
   it('only follows next= to paths on this site', () => {
     expect(safeNext('/agents/1')).toBe('/agents/1')
     expect(safeNext('//evil.example')).toBe('/agents')

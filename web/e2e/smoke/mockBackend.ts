@@ -16,6 +16,11 @@ import type {
   Thread as ApiThread,
   MemoryItem as ApiMemoryItem,
   ThreadMessage as ApiMessage,
+  AgentServer,
+  Queue,
+  Stats,
+  StatsBucket,
+  Worker as ApiWorker,
 } from '../../src/api/types'
 
 type Json = Record<string, unknown>
@@ -70,6 +75,7 @@ type Message = Writable<ApiMessage>
 type Interrupt = Writable<ApiInterrupt>
 type Ask = { question: string; choices?: string[] }
 type MemoryItem = Writable<ApiMemoryItem>
+type Worker = Writable<ApiWorker>
 
 export class MockBackend {
   loggedIn = false
@@ -77,6 +83,44 @@ export class MockBackend {
   csrfFailures: string[] = []
   /** How far before the requested seq a replay starts, to exercise dedupe at the seam. */
   replayOverlap = 3
+  /** Whether the logged-in user is staff (the workers page, queue depth in the charts). */
+  staff = false
+  /** The workers the ops endpoints report; an online one sends a heartbeat each time it is listed. */
+  workers: Worker[] = [
+    {
+      name: 'smoke-host:4242',
+      host: 'smoke-host',
+      pid: 4242,
+      pool: 'prefork',
+      concurrency: 2,
+      queues: ['celery', 'executions'],
+      started_at: Date.now() / 1000 - 600,
+      last_heartbeat: Date.now() / 1000,
+      state: 'online',
+      running: [{ id: 'e0000000-0000-4000-8000-000000000042', lease_expires_at: new Date(Date.now() + 30_000).toISOString() }],
+      active_tasks: 1,
+    },
+    {
+      name: 'smoke-host:4243',
+      host: 'smoke-host',
+      pid: 4243,
+      pool: 'prefork',
+      concurrency: 2,
+      queues: ['executions'],
+      started_at: Date.now() / 1000 - 900,
+      last_heartbeat: Date.now() / 1000 - 95,
+      state: 'lost',
+      running: [],
+      active_tasks: null,
+    },
+  ]
+  queues: Queue[] = [
+    { name: 'celery', depth: 0 },
+    { name: 'executions', depth: 3 },
+  ]
+  agentServers: AgentServer[] = [
+    { url: 'http://agent-server:8080', reachable: true, latency_ms: 3.2, status: 'ok', runtimes: ['synthetic', 'chat'], active_runs: 1, error: '' },
+  ]
   private agents: Json[] = []
   private executions: Execution[] = []
   private documents: StoredDocument[] = []
@@ -90,6 +134,8 @@ export class MockBackend {
   /** The threads' streams each socket follows (`thread:<id>`). */
   private streams = new Map<WebSocketRoute, Set<string>>()
   private counter = 0
+  /** Every GET of an execution's events: which one, after which seq, how many. */
+  eventRequests: { executionId: string; after: number; limit: number }[] = []
 
   constructor(
     private readonly page: Page,
@@ -131,8 +177,58 @@ export class MockBackend {
       .join('')
   }
 
+  /** A finished run of `agentId` with `count` stored events (mostly tokens, a progress every 100), for long histories. */
+  addFinishedRun(agentId: string, count: number): string {
+    const agent = this.agents.find((a) => a.id === agentId)
+    if (!agent) throw new Error(`no agent ${agentId}`)
+    const id = this.id('e')
+    const t0 = Date.now() - count * 10
+    const at = (seq: number) => new Date(t0 + seq * 10).toISOString()
+    const events: Event[] = [{ type: 'execution_started', input_data: { prompt: 'long' }, execution_id: id, seq: 1, timestamp: at(1) }]
+    for (let seq = 2; seq < count; seq++) {
+      const body: Json =
+        seq % 100 === 0
+          ? { type: 'agent_event', event_type: 'progress', content: { stage: 'working', message: `At ${seq}`, percent: Math.floor((seq / count) * 100) } }
+          : { type: 'agent_event', event_type: 'token', content: { content: 'x' } }
+      events.push({ ...body, execution_id: id, seq, timestamp: at(seq) } as Event)
+    }
+    events.push({ type: 'execution_completed', output: { text: 'done' }, execution_id: id, seq: count, timestamp: at(count) } as Event)
+    this.executions.unshift({
+      id,
+      agent: agentId,
+      thread: null,
+      status: 'completed',
+      input_data: { prompt: 'long' },
+      output_data: { text: 'done' },
+      error_message: '',
+      error_code: '',
+      created_at: at(0),
+      started_at: at(1),
+      completed_at: at(count),
+      last_seq: count,
+      attempt: 1,
+      room: null,
+      rerun_of: null,
+      worker: '',
+      lease_expires_at: null,
+    } as Execution)
+    this.events.set(id, events)
+    return id
+  }
+
   lastSeq(executionId: string): number {
     return this.events.get(executionId)?.length ?? 0
+  }
+
+  /** A worker stops sending heartbeats: it is reported lost, holding nothing. */
+  loseWorker(pid: number): void {
+    const worker = this.workers.find((w) => w.pid === pid)
+    if (!worker) throw new Error(`no worker ${pid}`)
+    Object.assign(worker, { state: 'lost', last_heartbeat: Date.now() / 1000 - 60, running: [], active_tasks: null })
+  }
+
+  private user() {
+    return { ...USER, is_staff: this.staff }
   }
 
   private id(prefix: string): string {
@@ -157,11 +253,11 @@ export class MockBackend {
       this.csrfFailures.push(`${method} ${path}`)
       return reply(403, { detail: 'CSRF Failed: CSRF token missing.' })
     }
-    if (path === '/api/auth/me/') return this.loggedIn ? reply(200, USER) : reply(403, { detail: 'Not logged in.' })
+    if (path === '/api/auth/me/') return this.loggedIn ? reply(200, this.user()) : reply(403, { detail: 'Not logged in.' })
     if (path === '/api/auth/login/') {
       if (body.username === 'smoke' && body.password === 'smoke-pass') {
         this.loggedIn = true
-        return reply(200, USER)
+        return reply(200, this.user())
       }
       return reply(400, { non_field_errors: ['Unable to log in with provided credentials.'] })
     }
@@ -171,6 +267,7 @@ export class MockBackend {
       return reply(204)
     }
     if (path === '/api/runtimes/') return reply(200, RUNTIMES)
+    if (path.startsWith('/api/ops/')) return this.handleOps(url, reply)
     if (path === '/api/agents/' && method === 'GET') return reply(200, this.page_(this.agents.map((a) => this.withLatest(a))))
     if (path === '/api/agents/' && method === 'POST') {
       if (!body.name) return reply(400, { name: ['This field is required.'] })
@@ -224,7 +321,12 @@ export class MockBackend {
       }
       if (match[2] === 'events/') {
         const after = Number(url.searchParams.get('after_seq') ?? 0)
-        return reply(200, { results: (this.events.get(execution.id) ?? []).filter((e) => e.seq > after), next: null })
+        const limit = Math.min(Number(url.searchParams.get('limit') ?? 500) || 500, 5000)
+        const rest = (this.events.get(execution.id) ?? []).filter((e) => e.seq > after)
+        const results = rest.slice(0, limit)
+        this.eventRequests.push({ executionId: execution.id, after, limit })
+        const next = rest.length > limit ? `${url.origin}${url.pathname}?after_seq=${results[results.length - 1]!.seq}&limit=${limit}` : null
+        return reply(200, { results, next })
       }
       return reply(200, { ...execution, last_seq: this.lastSeq(execution.id) })
     }
@@ -644,6 +746,44 @@ export class MockBackend {
         if (event.seq > from) ws.send(JSON.stringify(this.onStream(stream, event)))
       }
     }
+  }
+
+  private handleOps(url: URL, reply: (status: number, data?: unknown) => Promise<void>) {
+    const path = url.pathname
+    if (path === '/api/ops/stats/') {
+      const window = url.searchParams.get('window') === 'day' ? 'day' : 'hour'
+      return reply(200, this.stats(window))
+    }
+    if (!this.staff) return reply(403, { detail: 'You do not have permission to perform this action.' })
+    if (path === '/api/ops/workers/') {
+      const now = Date.now() / 1000
+      for (const worker of this.workers) if (worker.state === 'online') worker.last_heartbeat = now - 1
+      return reply(200, this.workers)
+    }
+    if (path === '/api/ops/queues/') return reply(200, this.queues)
+    if (path === '/api/ops/agent-servers/') return reply(200, this.agentServers)
+    return reply(404, { detail: 'Not found.' })
+  }
+
+  /** Made-up but steady series: a wave of runs, a few failures, durations and events that follow it. */
+  private stats(window: 'hour' | 'day'): Stats {
+    const seconds = window === 'hour' ? 60 : 900
+    const count = window === 'hour' ? 60 : 96
+    const first = Math.floor(Date.now() / 1000 / seconds) * seconds - (count - 1) * seconds
+    const buckets: StatsBucket[] = Array.from({ length: count }, (_, index) => {
+      const created = Math.round(3 + 3 * Math.sin(index / 6))
+      const failed = index % 7 === 0 ? 1 : 0
+      const stopped = index % 11 === 0 ? 1 : 0
+      return {
+        start: new Date((first + index * seconds) * 1000).toISOString(),
+        runs: { created, completed: Math.max(0, created - failed - stopped), failed, stopped },
+        duration_p50: created ? 1 + (index % 5) / 2 : null,
+        duration_p95: created ? 3 + (index % 5) : null,
+        events_per_second: created ? created * 4.5 : null,
+        queue_depth: this.staff ? { celery: index % 3, executions: Math.round(2 + 2 * Math.cos(index / 5)) } : null,
+      }
+    })
+    return { window, bucket_seconds: seconds, buckets }
   }
 
   // ---- WebSocket ----

@@ -8,6 +8,7 @@ import { client, unwrap } from './http'
 import type {
   Agent,
   AgentInput,
+  AgentServer,
   BulkResult,
   AgentPage,
   AgentPatch,
@@ -24,6 +25,7 @@ import type {
   MemoryMatch,
   MemoryPage,
   PostedMessage,
+  Queue,
   Room,
   RoomInput,
   RoomMessage,
@@ -32,12 +34,15 @@ import type {
   RoomTurn,
   RunPage,
   Runtime,
+  Stats,
+  StatsWindow,
   Thread,
   ThreadInput,
   ThreadMessage,
   ThreadPage,
   User,
   Uuid,
+  Worker,
 } from './types'
 
 /** The query of GET /api/runs/, as the schema names it. */
@@ -128,6 +133,14 @@ export const api = {
       if (!page.next || !last) return events
       after = last.seq
     }
+  },
+
+  /** One page of stored events with seq > afterSeq (at most `limit`, the server allows 5000), and its `next` link. */
+  async eventsPage(id: Uuid, afterSeq: number, limit = 5000): Promise<{ results: ExecutionEvent[]; next: string | null }> {
+    const page = await unwrap(
+      client.GET('/api/executions/{id}/events/', { params: { path: { id }, query: { after_seq: afterSeq, limit } } }),
+    )
+    return { results: page.results as unknown as ExecutionEvent[], next: page.next ?? null }
   },
 
   async listDocuments(agentId: Uuid): Promise<KnowledgeDocument[]> {
@@ -264,4 +277,13 @@ export const api = {
         params: { query: { q, namespace: filters.namespace || undefined, limit: filters.limit } },
       }),
     ),
+
+  /** Staff only (403 otherwise): every worker heard from in the last day. */
+  listWorkers: (): Promise<Worker[]> => unwrap(client.GET('/api/ops/workers/')),
+  /** Staff only: the messages waiting in each queue. */
+  listQueues: (): Promise<Queue[]> => unwrap(client.GET('/api/ops/queues/')),
+  /** Staff only: the agent servers and their health. */
+  listAgentServers: (): Promise<AgentServer[]> => unwrap(client.GET('/api/ops/agent-servers/')),
+  /** Anyone: the user's own runs (staff: all, and the queues). */
+  stats: (window: StatsWindow): Promise<Stats> => unwrap(client.GET('/api/ops/stats/', { params: { query: { window } } })),
 }

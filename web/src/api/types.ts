@@ -90,6 +90,21 @@ export type RoomMessage = Schemas['RoomMessage']
 /** One turn of a seat in a round: an execution of its agent; `status` is the execution's. */
 export type RoomTurn = Schemas['Turn']
 
+/** A Celery worker as its heartbeats tell it (GET /api/ops/workers/, staff only); `name` is host:pid, as executions' `worker` names it. */
+export type Worker = Schemas['Worker']
+/** `lost`: no heartbeat for one lease. */
+export type WorkerState = Schemas['StateEnum']
+/** An execution a worker holds, and when its lease runs out. */
+export type RunningExecution = Schemas['RunningExecution']
+/** A Celery queue and the messages waiting in it (`depth` null when the broker is away). */
+export type Queue = Schemas['Queue']
+/** An agent server the workers use, with its health seen from the api. */
+export type AgentServer = Schemas['AgentServer']
+/** Chart series over the last hour (60 one-minute buckets) or day (96 of 15 minutes). */
+export type Stats = Schemas['Stats']
+export type StatsBucket = Schemas['StatsBucket']
+export type StatsWindow = Schemas['WindowEnum']
+
 const ROOM_ENDED: readonly RoomStatus[] = ['completed', 'stopped', 'failed']
 
 export function isRoomEnded(status: RoomStatus | null | undefined): boolean {

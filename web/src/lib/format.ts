@@ -74,3 +74,13 @@ export function formatBytes(size: number): string {
 export function shortId(id: string): string {
   return id.slice(0, 8)
 }
+
+/** A lease's end relative to `now`: "expires in 12 s", "expired 3 s ago". */
+export function leaseIn(iso: string | null | undefined, now: number): string {
+  if (!iso) return '-'
+  const end = Date.parse(iso)
+  if (Number.isNaN(end)) return iso
+  const seconds = Math.round((end - now) / 1000)
+  const span = (s: number) => (s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`)
+  return seconds >= 0 ? `expires in ${span(seconds)}` : `expired ${span(-seconds)} ago`
+}

@@ -21,6 +21,8 @@ import { applyEvent as applyToLog, createLiveLog, type ApplyResult, type LiveLog
 import type { ExecutionEvent } from '@/realtime/frames'
 
 export const HISTORY_PAGE_SIZE = 10
+/** Events asked for per request of a REST snapshot (the server's maximum). */
+export const EVENTS_PAGE_SIZE = 5000
 
 export interface History {
   ids: Uuid[]
@@ -195,9 +197,16 @@ export const useExecutionsStore = defineStore('executions', () => {
   }
 
   /** REST snapshot of every stored event after what the log already has. */
+  /**
+   * Every stored event after the log's last seq, a page of 5000 at a time,
+   * each page applied as it arrives (so a long history shows while it loads).
+   */
   async function loadEvents(id: Uuid): Promise<void> {
-    const events = await api.eventsAfter(id, lastSeq(id))
-    for (const event of events) applyEvent(event)
+    for (;;) {
+      const page = await api.eventsPage(id, lastSeq(id), EVENTS_PAGE_SIZE)
+      for (const event of page.results) applyEvent(event)
+      if (!page.next || page.results.length === 0) return
+    }
   }
 
   async function fetchHistory(agentId: Uuid, page = 1): Promise<History> {

@@ -8,13 +8,18 @@ import { useAuthStore } from '@/stores/auth'
 
 export async function renderView(
   component: Component,
-  { path = '/', props = {}, loggedIn = true }: { path?: string; props?: Record<string, unknown>; loggedIn?: boolean } = {},
+  {
+    path = '/',
+    props = {},
+    loggedIn = true,
+    staff = false,
+  }: { path?: string; props?: Record<string, unknown>; loggedIn?: boolean; staff?: boolean } = {},
 ) {
   const pinia = createPinia()
   setActivePinia(pinia)
   const auth = useAuthStore()
   auth.checked = true
-  auth.user = loggedIn ? { id: 1, username: 'ada', is_staff: false } : null
+  auth.user = loggedIn ? { id: 1, username: 'ada', is_staff: staff } : null
   const router = createAppRouter(createMemoryHistory())
   await router.push(path)
   await router.isReady()

@@ -101,9 +101,47 @@ describe('ExecutionDetailView', () => {
     )
     await renderView(ExecutionDetailView, { path: `/executions/${EXEC_ID}`, props: { id: EXEC_ID } })
     await screen.findByText('Started')
-    expect(screen.getByText('Worker').nextElementSibling).toHaveTextContent('worker-1:4242')
-    expect(screen.getByText('Lease until')).toBeInTheDocument()
+    const box = screen.getByRole('region', { name: 'Worker' })
+    expect(within(box).getByText('Name').nextElementSibling).toHaveTextContent('worker-1:4242')
+    expect(within(box).getByText('Lease').nextElementSibling).toHaveTextContent(/^(expires in|expired) /)
     expect(screen.getByRole('link', { name: 'Execution 99999999' })).toHaveAttribute('href', `/executions/${ORIGINAL}`)
+  })
+
+  it('shows the model calls and the event history, and downloads the execution with every event as JSON', async () => {
+    const events = [ev.started(1), ev.token(2, 'Hi'), ev.token(3, ' there'), ev.completed(4, { text: 'Hi there', provider: 'local', model: 'qwen' })]
+    const asked: string[] = []
+    server.use(
+      http.get(`/api/executions/${EXEC_ID}/`, () => HttpResponse.json(execution({ status: 'completed', last_seq: 4 }))),
+      http.get(`/api/executions/${EXEC_ID}/events/`, ({ request }) => {
+        const url = new URL(request.url)
+        asked.push(url.search)
+        const after = Number(url.searchParams.get('after_seq'))
+        const results = events.filter((e) => e.seq > after).slice(0, 2)
+        return HttpResponse.json({ results, next: results.length && results[results.length - 1]!.seq < 4 ? 'next' : null })
+      }),
+      http.get('/api/interrupts/', () => HttpResponse.json(paginated([]))),
+      http.get(`/api/agents/${AGENT_ID}/`, () => HttpResponse.json(agent())),
+    )
+    await renderView(ExecutionDetailView, { path: `/executions/${EXEC_ID}`, props: { id: EXEC_ID } })
+    await screen.findByText('Started')
+    const calls = await screen.findByRole('region', { name: 'Model calls' })
+    await within(calls).findByText('qwen')
+    expect(screen.getByRole('region', { name: 'Event history' })).toBeInTheDocument()
+    expect(screen.getByTestId('history-count')).toHaveTextContent('4 events')
+    // The snapshot was read page after page.
+    expect(asked).toEqual(['?after_seq=0&limit=5000', '?after_seq=2&limit=5000'])
+
+    asked.length = 0
+    const create = vi.fn((_blob: Blob) => 'blob:x')
+    vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: create, revokeObjectURL: vi.fn() }))
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined)
+    await fireEvent.click(screen.getByRole('button', { name: 'Download JSON' }))
+    await waitFor(() => expect(click).toHaveBeenCalled())
+    expect(asked).toHaveLength(2)
+    const data = JSON.parse(await create.mock.calls[0]![0].text())
+    expect(data.execution.id).toBe(EXEC_ID)
+    expect(data.events.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4])
+    click.mockRestore()
   })
 
   describe('re-run', () => {
