@@ -4,9 +4,11 @@ Every queryset starts from a selector scoped to the requesting user, so
 someone else's execution is simply not found (404).
 """
 
+from datetime import timezone as dt_timezone
 from urllib.parse import urlencode
 
 import django_filters
+from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, pagination, status, viewsets
@@ -102,6 +104,23 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
 # --- The runs view: every run one may see ------------------------------------------------
 
 
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time, compared in UTC: Python takes UTC offsets up to 23:59, PostgreSQL only to 15:59."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(dt_timezone.utc)
+        except OverflowError:
+            raise forms.ValidationError("Not a time within the supported range.", code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class RunFilter(django_filters.FilterSet):
     # No DISTINCT (the default): each row matches once anyway, and DISTINCT over every column defeats the index.
     status = django_filters.MultipleChoiceFilter(choices=AgentExecution.Status.choices, distinct=False)
@@ -110,8 +129,8 @@ class RunFilter(django_filters.FilterSet):
     thread = django_filters.UUIDFilter(field_name="thread_id")
     room = django_filters.UUIDFilter(field_name="room_id")
     error_code = django_filters.CharFilter()
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = django_filters.CharFilter(
         method="search", max_length=200, label="Text in the run's input or error message (case ignored)."
     )

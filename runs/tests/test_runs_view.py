@@ -91,6 +91,14 @@ def test_filters_by_agent_thread_room_and_time(api_as, owner, history):
     assert ids(olivia.get(f"/api/runs/?agent={history['oscars'].agent_id}")) == []
 
 
+def test_a_time_with_any_offset_python_reads_is_compared_in_utc(api_as, owner, history):
+    # +16:00 is a valid offset to Python but not to PostgreSQL; the year 1 at +16:00 is before any UTC time.
+    olivia = api_as(owner)
+    assert ids(olivia.get("/api/runs/", {"created_after": "2000-01-01T00:00:00+16:00"})) == names(
+        history, "pending", "turn", "thread", "failed", "oldest")
+    assert olivia.get("/api/runs/", {"created_before": "0001-01-01T00:00:00+16:00"}).status_code == 400
+
+
 def test_bad_filters_are_400s_that_name_the_field(api_as, owner):
     response = api_as(owner).get("/api/runs/?status=bogus&created_after=yesterday&agent=7")
     assert response.status_code == 400
