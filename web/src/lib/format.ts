@@ -58,11 +58,16 @@ export function executionDuration(
   return formatDuration(Math.max(0, end - started))
 }
 
+// One formatter for every call: toLocaleString builds a new one each time,
+// which a long event history, rendered again as it scrolls, feels.
+let dateTimeFormat: Intl.DateTimeFormat | null = null
+
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '-'
   const date = new Date(iso)
   if (Number.isNaN(date.getTime())) return iso
-  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
+  dateTimeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
+  return dateTimeFormat.format(date)
 }
 
 export function formatBytes(size: number): string {

@@ -40,16 +40,37 @@ export interface Timeline {
 
 const TERMINAL = new Set(['execution_completed', 'execution_error', 'execution_stopped'])
 
+// Events never change, and the timeline is drawn again as each batch arrives:
+// each timestamp is parsed once.
+const times = new WeakMap<ExecutionEvent, number>()
+
 function at(event: ExecutionEvent): number {
-  return Date.parse(event.timestamp)
+  let time = times.get(event)
+  if (time === undefined) {
+    time = Date.parse(event.timestamp)
+    times.set(event, time)
+  }
+  return time
 }
 
 function truncate(text: string, length = 60): string {
   return text.length > length ? `${text.slice(0, length - 1)}…` : text
 }
 
+/** `events` in seq order, without those of no readable time; a live log's are in order already. */
+function inOrder(events: readonly ExecutionEvent[]): readonly ExecutionEvent[] {
+  let sorted = true
+  let timed = true
+  for (let index = 0; index < events.length; index += 1) {
+    if (index > 0 && events[index]!.seq < events[index - 1]!.seq) sorted = false
+    if (!Number.isFinite(at(events[index]!))) timed = false
+  }
+  if (sorted && timed) return events
+  return events.filter((event) => Number.isFinite(at(event))).sort((a, b) => a.seq - b.seq)
+}
+
 export function buildTimeline(events: readonly ExecutionEvent[], now: number = Date.now()): Timeline | null {
-  const ordered = [...events].filter((event) => Number.isFinite(at(event))).sort((a, b) => a.seq - b.seq)
+  const ordered = inOrder(events)
   const first = ordered[0]
   if (!first) return null
   const started = ordered.filter((event) => event.type === 'execution_started').pop()

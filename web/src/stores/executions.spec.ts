@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { effect, isProxy } from 'vue'
 import { AGENT_ID, at, ev, EXEC_ID, execution } from '@/test-utils/events'
 import { paginated, server } from '@/test-utils/server'
-import { furtherProgress, furtherStatus, useExecutionsStore } from './executions'
+import { furtherProgress, furtherStatus, PUBLISH_INTERVAL_MS, setPublishScheduler, useExecutionsStore } from './executions'
 
 beforeEach(() => {
   setActivePinia(createPinia())
@@ -42,6 +42,33 @@ describe('executions store', () => {
     store.applyEvent(ev.token(2, 'a'))
     expect(store.logs[EXEC_ID]).toBe(after)
     expect(seen).toBe(2)
+  })
+
+  it('publishes a burst of events once a frame, the first of it at once', () => {
+    const flushes: { flush: () => void; delayMs: number }[] = []
+    setPublishScheduler((flush, delayMs) => flushes.push({ flush, delayMs }))
+    const store = useExecutionsStore()
+    store.upsertExecution(execution({ status: 'pending' }))
+    let seen = 0
+    effect(() => {
+      void store.logs[EXEC_ID]
+      seen += 1
+    })
+    store.applyEvent(ev.started(1))
+    expect(store.logs[EXEC_ID]!.lastSeq).toBe(1)
+    const afterFirst = seen
+    for (let seq = 2; seq <= 500; seq += 1) store.applyEvent(ev.token(seq, 'x'))
+    // Held back for one publication, while the status already follows the events.
+    expect(store.logs[EXEC_ID]!.lastSeq).toBe(1)
+    expect(seen).toBe(afterFirst)
+    expect(store.statusOf(EXEC_ID)).toBe('running')
+    expect(store.lastSeq(EXEC_ID)).toBe(500)
+    expect(flushes).toHaveLength(1)
+    expect(flushes[0]!.delayMs).toBeLessThanOrEqual(PUBLISH_INTERVAL_MS)
+    flushes[0]!.flush()
+    expect(store.logs[EXEC_ID]!.lastSeq).toBe(500)
+    expect(store.logs[EXEC_ID]!.text).toBe('x'.repeat(499))
+    expect(seen).toBe(afterFirst + 1)
   })
 
   it('reports a gap with the seq to resubscribe from', () => {

@@ -12,6 +12,12 @@
  * (markRaw) under `logs[id]`. A token thus costs one small copy and one
  * trigger of the readers of that one log, instead of a proxy per event.
  * Execution records are replaced too, never edited in place.
+ *
+ * A run streams thousands of events a second, and the page reading a log
+ * does work that grows with it (its text laid out again, the timeline and
+ * model calls derived again). So the first event after a quiet spell is
+ * published at once and the rest of a burst together, at most once a frame
+ * (PUBLISH_INTERVAL_MS): what is shown is never more than a frame behind.
  */
 import { defineStore } from 'pinia'
 import { markRaw, ref, shallowReactive, type Ref } from 'vue'
@@ -80,6 +86,22 @@ export function furtherProgress(a: Progress, b: Progress | null): Progress {
   return a
 }
 
+/** Least time between two publications of the logs during a burst of events: about a frame. */
+export const PUBLISH_INTERVAL_MS = 16
+
+type PublishScheduler = (flush: () => void, delayMs: number) => void
+const timerScheduler: PublishScheduler = (flush, delayMs) => void setTimeout(flush, delayMs)
+let scheduler: PublishScheduler | 'immediate' = timerScheduler
+
+/**
+ * How the rest of a burst is published: after a timer (the default), with
+ * another scheduler, or 'immediate' (every event at once: tests of what one
+ * event does).
+ */
+export function setPublishScheduler(next: PublishScheduler | 'immediate' | null): void {
+  scheduler = next ?? timerScheduler
+}
+
 /** The run whose start started_at is: a requeued execution keeps its last run's start while pending. */
 function startedRun({ status, attempt }: Progress): number {
   return status === 'pending' ? attempt - 1 : attempt
@@ -109,6 +131,34 @@ export const useExecutionsStore = defineStore('executions', () => {
     logs[log.executionId] = markRaw({ ...log })
   }
 
+  /** The logs changed since they were last published, and whether their publication is due. */
+  const unpublished = new Set<Uuid>()
+  let flushPending = false
+  let lastFlushAt = -Infinity
+
+  function publishSoon(log: LiveLog): void {
+    if (scheduler === 'immediate') return publish(log)
+    const now = performance.now()
+    if (!flushPending && now - lastFlushAt >= PUBLISH_INTERVAL_MS) {
+      lastFlushAt = now
+      return publish(log)
+    }
+    unpublished.add(log.executionId)
+    if (flushPending) return
+    flushPending = true
+    scheduler(flushLogs, Math.max(0, PUBLISH_INTERVAL_MS - (now - lastFlushAt)))
+  }
+
+  function flushLogs(): void {
+    flushPending = false
+    lastFlushAt = performance.now()
+    for (const id of unpublished) {
+      const log = working.get(id)
+      if (log) publish(log)
+    }
+    unpublished.clear()
+  }
+
   /** The log of an execution, made (empty) if there is none yet. */
   function logFor(id: Uuid): LiveLog {
     workingLog(id)
@@ -126,7 +176,9 @@ export const useExecutionsStore = defineStore('executions', () => {
   /** The further of what the record and the events tell. */
   function progressOf(id: Uuid): Progress | null {
     const record = executions[id]
-    const log = logs[id]
+    // What the events told so far, published or not; reading `logs` makes callers follow it.
+    void logs[id]
+    const log = working.get(id)
     const told = log?.status ? { status: log.status, attempt: log.attempt, last_seq: log.lastSeq } : null
     return record ? furtherProgress(record, told) : told
   }
@@ -143,7 +195,7 @@ export const useExecutionsStore = defineStore('executions', () => {
     const log = workingLog(event.execution_id)
     const result = applyToLog(log, event)
     if (result.status === 'applied') {
-      publish(log)
+      publishSoon(log)
       syncRecord(event.execution_id)
     }
     return result
