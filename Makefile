@@ -7,7 +7,7 @@ WEB_INSTALLED := web/node_modules/.package-lock.json
 WEB_BUILD := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/package.json -type f 2>/dev/null)
 
-.PHONY: run test test-python faults bench install chromium schema clean
+.PHONY: run test test-python faults bench eval install chromium schema clean
 
 run: install $(WEB_BUILD)
 	scripts/with-redis scripts/run
@@ -29,6 +29,11 @@ faults: install
 # The event pipeline benchmark (a few minutes); figures in bench/results/latest.json.
 bench: install
 	scripts/with-redis $(PY) -m bench $(BENCH_ARGS)
+
+# The quality of the seeded agents on the embedded model (a few minutes): prints the table of
+# docs/quality.md, figures in $$VAR_DIR/evals/latest.json; fails when a target is missed.
+eval: install
+	$(PY) -m evals $(EVAL_ARGS)
 
 install: $(VENV)/.installed $(WEB_INSTALLED)
 

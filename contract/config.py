@@ -117,6 +117,10 @@ def _describe(error: ValidationError, noun: str) -> Iterator[tuple[str, str]]:
         yield path, f"Must be at most {expected}."
     elif kind == "enum":
         yield path, f"Must be one of: {', '.join(map(repr, expected))}."
+    elif kind == "maxItems":
+        yield path, f"Must have at most {expected} items."
+    elif kind == "minItems":
+        yield path, f"Must have at least {expected} items."
     elif kind == "pattern":
         yield path, _PATTERN_NAMES.get(expected, f"Must match the pattern {expected!r}.")
     else:

@@ -11,9 +11,13 @@ none is left::
         stub.script(text("Hello", " world"), tool_calls(("calculator", {"expression": "1+1"})))
         ...  # point OPENAI_BASE_URL at stub.base_url
 
-Replies: ``text(*deltas)``, ``tool_calls(*(name, arguments))``,
+Replies: ``text(*deltas)``, ``truncated(*deltas)`` (cut at max_tokens:
+finish reason ``length``), ``tool_calls(*(name, arguments))``,
 ``http_error(status, message)``, ``dropped(*deltas)`` (the connection breaks
 off after those deltas) and ``stalled(seconds, *deltas)`` (silence first).
+A request with ``stream_options.include_usage`` gets the usage chunk real
+servers send last: ``prompt_tokens`` the words of its messages,
+``completion_tokens`` one per delta and tool call.
 """
 
 from __future__ import annotations
@@ -38,10 +42,15 @@ class Reply:
     error_message: str = ""
     drop: bool = False
     stall_seconds: float = 0.0
+    finish_reason: str | None = None
 
 
 def text(*deltas: str) -> Reply:
     return Reply(deltas=deltas)
+
+
+def truncated(*deltas: str) -> Reply:
+    return Reply(deltas=deltas, finish_reason="length")
 
 
 def tool_calls(*calls: tuple[str, Any]) -> Reply:
@@ -134,7 +143,7 @@ class OpenAIStub:
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                for chunk in _chunks(reply, body.get("model", "stub-model")):
+                for chunk in _chunks(reply, body):
                     self._write_chunk(f"data: {json.dumps(chunk)}\n\n".encode())
                 if reply.drop:
                     # No [DONE], no terminating chunk: as if the server died.
@@ -159,7 +168,9 @@ class OpenAIStub:
         return Handler
 
 
-def _chunks(reply: Reply, model: str) -> list[dict[str, Any]]:
+def _chunks(reply: Reply, body: dict[str, Any]) -> list[dict[str, Any]]:
+    model = body.get("model", "stub-model")
+
     def chunk(delta: dict, finish_reason: str | None = None) -> dict[str, Any]:
         return {"id": "chatcmpl-stub", "object": "chat.completion.chunk", "model": model,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
@@ -173,6 +184,13 @@ def _chunks(reply: Reply, model: str) -> list[dict[str, Any]]:
         chunks.append(chunk({"tool_calls": [{"index": index, "id": f"call_{index}", "type": "function",
                                              "function": {"name": name, "arguments": raw[:half]}}]}))
         chunks.append(chunk({"tool_calls": [{"index": index, "function": {"arguments": raw[half:]}}]}))
-    if not reply.drop:
-        chunks.append(chunk({}, "tool_calls" if reply.calls else "stop"))
+    if reply.drop:
+        return chunks
+    chunks.append(chunk({}, reply.finish_reason or ("tool_calls" if reply.calls else "stop")))
+    if (body.get("stream_options") or {}).get("include_usage"):
+        words = sum(len(str(message.get("content") or "").split()) for message in body.get("messages", []))
+        written = len(reply.deltas) + len(reply.calls)
+        chunks.append({"id": "chatcmpl-stub", "object": "chat.completion.chunk", "model": model, "choices": [],
+                       "usage": {"prompt_tokens": words, "completion_tokens": written,
+                                 "total_tokens": words + written}})
     return chunks

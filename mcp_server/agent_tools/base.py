@@ -2,6 +2,12 @@
 
 An ``AgentTool`` has a ``name``, a one-line ``description`` and the JSON
 schema of its ``parameters``; the three are shown to the model as they are.
+Its ``examples`` are uses of it, worked through (a request, the call's
+arguments and result, and an answer made from it): a small model that has
+just seen the pattern follows it far more often than one told the rules, so
+the runtime shows it the examples nearest the request. ``answer_facts``
+names what of a result an answer must state (the calculator's number, the
+clock's time), which a small model's answer is held to.
 ``call(arguments, context)`` receives arguments that already match the
 schema (``check_arguments`` rejects the rest) and returns a JSON-serializable
 result. A problem the model can fix (division by zero, an unknown time zone)
@@ -38,16 +44,31 @@ class ToolContext:
     memory: MemoryPad | None = None
 
 
+@dataclass(frozen=True)
+class ToolExample:
+    """One use of a tool, worked through: what was asked, the call, its result, the answer given."""
+
+    request: str
+    arguments: dict[str, Any]
+    result: Any
+    answer: str
+
+
 class AgentTool(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     parameters: ClassVar[dict[str, Any]]
+    examples: ClassVar[tuple[ToolExample, ...]]
     _validator: ClassVar[Draft202012Validator]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         Draft202012Validator.check_schema(cls.parameters)
         cls._validator = Draft202012Validator(cls.parameters)
+        # An example the tool itself would refuse would teach the model a wrong call.
+        assert cls.examples, f"{cls.__name__} has no examples"
+        for example in cls.examples:
+            cls._validator.validate(example.arguments)
 
     def check_arguments(self, arguments: Any) -> dict[str, Any]:
         """``arguments`` if they match ``parameters``; otherwise ``ToolError`` saying what is wrong."""
@@ -62,3 +83,7 @@ class AgentTool(ABC):
     @abstractmethod
     async def call(self, arguments: dict[str, Any], context: ToolContext) -> Any:
         """Do the work; see the module docstring."""
+
+    def answer_facts(self, result: Any) -> list[str]:
+        """What of this result an answer must say word for word (none by default)."""
+        return []

@@ -13,7 +13,7 @@ import math
 import operator
 from typing import Any
 
-from mcp_server.agent_tools.base import AgentTool, ToolContext, ToolError
+from mcp_server.agent_tools.base import AgentTool, ToolContext, ToolError, ToolExample
 
 MAX_EXPRESSION_CHARS = 300
 MAX_EXPONENT = 1000
@@ -96,6 +96,25 @@ class Calculator(AgentTool):
         "required": ["expression"],
         "additionalProperties": False,
     }
+    examples = tuple(
+        ToolExample(request, {"expression": expression}, {"expression": expression, "result": result},
+                    f"The answer is {result}.")
+        for request, expression, result in (
+            ("How much is 3 times 4 plus 5?", "3 * 4 + 5", 17),
+            ("What is 12 divided by 4?", "12 / 4", 3),
+            ("What is the square root of 81?", "sqrt(81)", 9),
+            ("What is 2 to the power of 8?", "2 ** 8", 256),
+            ("Add 10, 20 and 30.", "10 + 20 + 30", 60),
+            ("Subtract 7 from 50.", "50 - 7", 43),
+            ("What is 9 squared?", "9 ** 2", 81),
+        )
+    )
 
     async def call(self, arguments: dict[str, Any], context: ToolContext) -> Any:
         return {"expression": arguments["expression"], "result": evaluate(arguments["expression"])}
+
+    def answer_facts(self, result: Any) -> list[str]:
+        value = result.get("result") if isinstance(result, dict) else None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return [str(value)] if isinstance(value, (int, float)) and not isinstance(value, bool) else []

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from contract import interrupts
-from mcp_server.agent_tools.base import AgentTool, ToolContext
+from mcp_server.agent_tools.base import AgentTool, ToolContext, ToolExample
 
 
 class AskHuman(AgentTool):
@@ -34,6 +34,8 @@ class AskHuman(AgentTool):
         "required": ["question"],
         "additionalProperties": False,
     }
+    examples = (ToolExample("Book a table for dinner tonight.", {"question": "For how many people?"},
+                            {"answer": "Four"}, "I will book a table for four people tonight."),)
 
     def payload(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """The interrupt's payload for a call with these (checked) arguments."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp_server.agent_tools.base import AgentTool, ToolContext, ToolError
+from mcp_server.agent_tools.base import AgentTool, ToolContext, ToolError, ToolExample
 
 # Enough of each passage for a small model's context; the full text is in the knowledge base.
 PASSAGE_CHARS = 600
@@ -22,6 +22,12 @@ class SearchKnowledge(AgentTool):
         "required": ["query"],
         "additionalProperties": False,
     }
+    examples = (ToolExample(
+        "What do the documents say about refunds?", {"query": "refunds"},
+        {"passages": [{"source": "policies.md", "chunk": 2,
+                       "text": "Refunds are paid within 14 days of the return."}]},
+        "Refunds are paid within 14 days of the return (policies.md).",
+    ),)
 
     async def call(self, arguments: dict[str, Any], context: ToolContext) -> Any:
         if context.services is None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from contract.memory import item_text
 from mcp_server import events
-from mcp_server.agent_tools.base import AgentTool, ToolContext, ToolError
+from mcp_server.agent_tools.base import AgentTool, ToolContext, ToolError, ToolExample
 
 if TYPE_CHECKING:
     from mcp_server.events import Event
@@ -88,6 +88,12 @@ class Remember(AgentTool):
         "required": ["key", "value"],
         "additionalProperties": False,
     }
+    examples = (
+        ToolExample("My name is Ada.", {"key": "name", "value": "Ada"},
+                    {"remembered": "name", "namespace": "default"}, "Nice to meet you, Ada! I will remember that."),
+        ToolExample("Remember that my favourite colour is green.", {"key": "favourite_colour", "value": "green"},
+                    {"remembered": "favourite_colour", "namespace": "default"}, "Noted: your favourite colour is green."),
+    )
 
     async def call(self, arguments: dict[str, Any], context: ToolContext) -> Any:
         namespace = arguments.get("namespace") or "default"
@@ -106,6 +112,13 @@ class Recall(AgentTool):
         "required": ["query"],
         "additionalProperties": False,
     }
+    examples = (
+        ToolExample("What is my name?", {"query": "name"},
+                    {"items": [{"namespace": "default", "key": "name", "value": "Ada"}]}, "Your name is Ada."),
+        ToolExample("What do you know about me?", {"query": "the user"},
+                    {"items": [{"namespace": "default", "key": "favourite_colour", "value": "green"}]},
+                    "I remember that your favourite colour is green."),
+    )
 
     async def call(self, arguments: dict[str, Any], context: ToolContext) -> Any:
         found = await _pad(context).search(arguments["query"], MAX_RECALLED)

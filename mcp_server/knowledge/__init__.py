@@ -28,6 +28,7 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 from mcp_server.knowledge.documents import DOCUMENT_TIMEOUT, DocumentError, split_into_chunks
 from mcp_server.knowledge.embeddings import Embedder
@@ -66,6 +67,8 @@ class KnowledgeBase:
         self.limits = limits or ReadLimits()
         self.index_timeout = index_timeout
         self._embedder = embedder or _shared_embedder
+        # Vectors of fixed texts compared again and again (the tools' worked examples); a few hundred at most.
+        self._text_vectors: dict[str, Any] = {}
         self._indexes: OrderedDict[str, AgentIndex] = OrderedDict()
         self._indexes_lock = threading.Lock()
         self._readers = threading.BoundedSemaphore(READERS)
@@ -107,6 +110,19 @@ class KnowledgeBase:
     async def search(self, agent_id: str, query: str, k: int = 4) -> list[Hit]:
         """The ``k`` passages of the agent's documents that best match ``query``, best first."""
         return await asyncio.to_thread(self._search, agent_id, query, k)
+
+    async def similarities(self, query: str, texts: list[str]) -> list[float]:
+        """How close each of ``texts`` is in meaning to ``query`` (cosine, -1..1); the texts' vectors are kept."""
+        return await asyncio.to_thread(self._similarities, query, texts)
+
+    def _similarities(self, query: str, texts: list[str]) -> list[float]:
+        import numpy as np
+
+        missing = [text for text in dict.fromkeys(texts) if text not in self._text_vectors]
+        if missing:
+            self._text_vectors.update(zip(missing, self._embedder.embed(missing), strict=True))
+        query_vector = self._embedder.embed([query])[0]
+        return [float(np.dot(self._text_vectors[text], query_vector)) for text in texts]
 
     async def embed(self, texts: list[str]) -> list[bytes]:
         """Each text's unit vector, as little-endian float32 bytes (what the platform's memory stores)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mcp_server.providers.base import ChatRequest, Provider, ProviderError, TextDelta, ToolCall, ToolSpec
+from mcp_server.providers.base import ChatRequest, Finish, Provider, ProviderError, TextDelta, ToolCall, ToolSpec
 from mcp_server.settings import LLM_PROVIDERS
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ PROVIDER_NAMES = LLM_PROVIDERS
 __all__ = [
     "PROVIDER_NAMES",
     "ChatRequest",
+    "Finish",
     "Provider",
     "ProviderError",
     "TextDelta",

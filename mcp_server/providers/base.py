@@ -10,7 +10,9 @@ The contract of ``Provider.stream(request)``:
 * it is an async generator yielding ``TextDelta`` (new text only, never
   cumulative) and, only when ``request.tools`` is non-empty and the provider
   has ``native_tool_calls``, ``ToolCall`` items, each complete, after the
-  text of that turn;
+  text of that turn; a completion that ends (rather than fails) ends with
+  one ``Finish``: why the model stopped (``length``: at ``max_tokens``) and
+  the tokens it read and wrote, as far as the back end tells;
 * ``request.json_schema`` constrains the text to JSON matching that schema
   (constrained decoding where the back end has it);
 * every failure (unreachable, HTTP error, timeout, broken stream, a model that
@@ -61,6 +63,13 @@ class ChatRequest:
     # With tools: "auto" lets the model choose, "none" makes it answer in text.
     tool_choice: str = "auto"
     json_schema: dict[str, Any] | None = None
+    # A llama.cpp (GBNF) grammar the text must match; back ends without grammars ignore it.
+    grammar: str | None = None
+    stop: tuple[str, ...] = ()
+    # Repetition control: llama.cpp's penalty (1: none), and OpenAI's two (0: none).
+    repeat_penalty: float = 1.0
+    frequency_penalty: float = 0.0
+    presence_penalty: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,46 @@ class ToolCall:
     name: str
     arguments: dict[str, Any] | None
     raw_arguments: str = field(default="", repr=False, compare=False)
+
+
+# Why a completion ended, as OpenAI-style back ends say it; others pass through as they come.
+STOP = "stop"  # the model ended its answer, or a stop sequence came
+LENGTH = "length"  # cut at max_tokens
+TOOL_CALLS = "tool_calls"
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The end of one completion: why it stopped, and the tokens read and written (None: not told)."""
+
+    reason: str | None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class FinishTally:
+    """What the chunks of one OpenAI-style stream say about its end (``finish_reason``, ``usage``)."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.prompt_tokens: int | None = None
+        self.completion_tokens: int | None = None
+
+    def note(self, chunk: dict[str, Any]) -> None:
+        for choice in chunk.get("choices") or ():
+            if isinstance(choice, dict) and isinstance(choice.get("finish_reason"), str):
+                self.reason = choice["finish_reason"]
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            self.prompt_tokens = _count(usage.get("prompt_tokens"), self.prompt_tokens)
+            self.completion_tokens = _count(usage.get("completion_tokens"), self.completion_tokens)
+
+    def finish(self) -> Finish:
+        return Finish(self.reason, self.prompt_tokens, self.completion_tokens)
+
+
+def _count(value: Any, default: int | None) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
 
 
 class Provider(ABC):
@@ -95,7 +144,7 @@ class Provider(ABC):
         """The model a request for ``requested`` (None: the default) will use."""
 
     @abstractmethod
-    def stream(self, request: ChatRequest) -> AsyncIterator[TextDelta | ToolCall]:
+    def stream(self, request: ChatRequest) -> AsyncIterator[TextDelta | ToolCall | Finish]:
         """Run one completion; see the module docstring for the contract."""
 
     async def aclose(self) -> None:

@@ -29,7 +29,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from mcp_server.providers.base import LLM_REJECTED, LLM_UNAVAILABLE, ChatRequest, Provider, ProviderError, TextDelta
+from mcp_server.providers.base import (
+    LLM_REJECTED,
+    LLM_UNAVAILABLE,
+    ChatRequest,
+    Finish,
+    FinishTally,
+    Provider,
+    ProviderError,
+    TextDelta,
+)
 from mcp_server.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -74,12 +83,13 @@ class LocalProvider(Provider):
         # One model per process; an agent cannot pick another one here.
         return self._model_path.stem if self._model_path else BUNDLED_MODEL_NAME
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[TextDelta]:
+    async def stream(self, request: ChatRequest) -> AsyncIterator[TextDelta | Finish]:
         loop = asyncio.get_running_loop()
         await self._free_slots.acquire()
         stop = threading.Event()
         chunks: asyncio.Queue[Any] = asyncio.Queue()
         generation = None
+        tally = FinishTally()
         try:
             server = await asyncio.to_thread(self._server)
             generation = loop.run_in_executor(None, self._generate, server, self._body(request), chunks, stop, loop)
@@ -87,6 +97,7 @@ class LocalProvider(Provider):
             while (chunk := await chunks.get()) is not _DONE:
                 if "error" in chunk:
                     raise _generation_error(chunk["error"])
+                tally.note(chunk)
                 for choice in chunk.get("choices") or ():
                     content = (choice.get("delta") or {}).get("content")
                     if content:
@@ -94,6 +105,7 @@ class LocalProvider(Provider):
             if generation.exception() is not None:
                 logger.error("local LLM generation failed", exc_info=generation.exception())
                 raise ProviderError(f"The local LLM failed: {generation.exception()}", LLM_UNAVAILABLE)
+            yield tally.finish()
         finally:
             stop.set()
             if generation is None or generation.done():
@@ -108,9 +120,17 @@ class LocalProvider(Provider):
             "max_tokens": request.max_tokens,
             "temperature": request.temperature,
             "stream": True,
+            "stream_options": {"include_usage": True},
+            "repeat_penalty": request.repeat_penalty,
+            "frequency_penalty": request.frequency_penalty,
+            "presence_penalty": request.presence_penalty,
         }
+        if request.stop:
+            body["stop"] = list(request.stop)
         if request.json_schema is not None:
             body["json_schema"] = request.json_schema
+        elif request.grammar is not None:
+            body["grammar"] = request.grammar
         return body
 
     @staticmethod

@@ -28,6 +28,8 @@ from mcp_server.providers.base import (
     LLM_TIMEOUT,
     LLM_UNAVAILABLE,
     ChatRequest,
+    Finish,
+    FinishTally,
     Provider,
     ProviderError,
     TextDelta,
@@ -57,7 +59,7 @@ class OpenAIProvider(Provider):
     def model_name(self, requested: str | None) -> str:
         return requested or self._default_model
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[TextDelta | ToolCall]:
+    async def stream(self, request: ChatRequest) -> AsyncIterator[TextDelta | ToolCall | Finish]:
         headers = {"Accept": "text/event-stream"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
@@ -98,7 +100,16 @@ class OpenAIProvider(Provider):
             "temperature": request.temperature,
             "max_tokens": request.max_tokens,
             "stream": True,
+            # The last chunk then tells the tokens read and written.
+            "stream_options": {"include_usage": True},
         }
+        # Only what was asked for: some compatible servers reject options they do not know.
+        if request.stop:
+            body["stop"] = list(request.stop)
+        if request.frequency_penalty:
+            body["frequency_penalty"] = request.frequency_penalty
+        if request.presence_penalty:
+            body["presence_penalty"] = request.presence_penalty
         if request.tools:
             body["tools"] = [
                 {
@@ -115,8 +126,9 @@ class OpenAIProvider(Provider):
             }
         return body
 
-    async def _read_stream(self, response: httpx.Response) -> AsyncIterator[TextDelta | ToolCall]:
+    async def _read_stream(self, response: httpx.Response) -> AsyncIterator[TextDelta | ToolCall | Finish]:
         pending_calls: dict[int, dict[str, str]] = {}
+        tally = FinishTally()
         finished = False
         async for line in response.aiter_lines():
             if not line.startswith("data:"):
@@ -130,6 +142,7 @@ class OpenAIProvider(Provider):
                 raise ProviderError(
                     f"LLM provider failed mid-answer: {self._detail(chunk['error'])}", LLM_UNAVAILABLE
                 )
+            tally.note(chunk)
             for choice in chunk.get("choices") or ():
                 delta = choice.get("delta") or {}
                 if delta.get("content"):
@@ -145,6 +158,7 @@ class OpenAIProvider(Provider):
             )
         for index in sorted(pending_calls):
             yield _complete_tool_call(pending_calls[index], index)
+        yield tally.finish()
 
     def _parse_chunk(self, data: str) -> dict[str, Any]:
         try:

@@ -1,8 +1,9 @@
 """``chat``: a system prompt, the conversation so far and a new message; the reply streams.
 
 Events: ``progress`` (stage ``generating``, 0 percent), one ``token`` per
-text delta, then ``progress`` ``done`` (100 percent). Result: ``{"text": the
-reply, "provider": ..., "model": ...}``.
+text delta, the ``model_call`` step, then ``progress`` ``done`` (100
+percent). Result: ``{"text": the reply, "provider", "model",
+"finish_reason", "usage"}`` (see ``runtimes.llm``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from mcp_server.events import Event, Result
 from mcp_server.protocol import RunRequest
 from mcp_server.runtimes.base import Runtime
 from mcp_server.runtimes.llm import (
+    ModelCalls,
     TextCollector,
     chat_request,
     conversation,
@@ -41,10 +43,10 @@ class ChatRuntime(Runtime):
         config = with_memory(request.agent.config, request.input_data)
         messages = [{"role": "system", "content": config["system_prompt"]}, *conversation(request.input_data)]
         provider = provider_for(request)
-        model = provider.model_name(config["model"])
-        yield events.progress("generating", f"Waiting for {model} ({provider.name})", percent=0)
+        calls = ModelCalls(provider, config)
+        yield events.progress("generating", f"Waiting for {calls.model} ({provider.name})", percent=0)
         reply = TextCollector()
-        async for event in reply.stream(provider, chat_request(config, messages)):
+        async for event in reply.stream(calls, chat_request(config, messages)):
             yield event
         yield events.done()
-        yield Result({"text": reply.text, "provider": provider.name, "model": model})
+        yield Result({"text": reply.text, "provider": provider.name, "model": calls.model, **calls.summary()})

@@ -5,11 +5,13 @@ Events, in order:
 1. ``progress`` stage ``retrieving`` (0 percent);
 2. ``step`` ``retrieval``: the passages found, numbered, each with its source;
 3. ``progress`` stage ``generating`` (50 percent);
-4. ``token`` events: the answer, written from the numbered passages only;
+4. ``token`` events: the answer, written from the numbered passages only,
+   then the ``model_call`` step;
 5. ``progress`` stage ``done`` (100 percent).
 
 Result: ``{"text": answer, "citations": [{"index", "document_id",
-"filename", "chunk", "score", "text"}]}``. The citations are the passages the
+"filename", "chunk", "score", "text"}], "provider", "model",
+"finish_reason", "usage"}``. The citations are the passages the
 answer refers to by their ``[n]`` markers; an answer with no marker (small
 models often leave them out) cites every passage it was given, because it
 was written from those alone. With no passage found, the answer says so
@@ -28,6 +30,7 @@ from mcp_server.protocol import RunRequest
 from mcp_server.runtimes.base import Runtime
 from mcp_server.runtimes.llm import (
     NO_SERVICES,
+    ModelCalls,
     TextCollector,
     chat_request,
     conversation,
@@ -83,14 +86,16 @@ class RagRuntime(Runtime):
             return
 
         provider = provider_for(request)
+        calls = ModelCalls(provider, config)
         yield events.progress("generating", f"Writing the answer from {len(hits)} passages", percent=50)
         messages[-1] = {"role": "user", "content": grounded_question(question, hits)}
         prompt = [{"role": "system", "content": config["system_prompt"]}, *messages]
         answer = TextCollector()
-        async for event in answer.stream(provider, chat_request(config, prompt)):
+        async for event in answer.stream(calls, chat_request(config, prompt)):
             yield event
         yield events.done()
-        yield Result({"text": answer.text, "citations": citations(answer.text, hits)})
+        yield Result({"text": answer.text, "citations": citations(answer.text, hits), "provider": provider.name,
+                      "model": calls.model, **calls.summary()})
 
 
 def describe_passages(hits: list[Hit]) -> str:

@@ -22,8 +22,9 @@ How the model picks a tool depends on the provider:
   question and the tool results.
 
 A tool that fails returns ``{"error": message}`` to the model instead of
-failing the run. Result: ``{"text", "tool_calls": [{"tool", "arguments",
-"result"}], "iterations", "provider", "model"}``.
+failing the run. Every model call, a decision or the answer, ends with its
+``model_call`` step. Result: ``{"text", "tool_calls": [{"tool", "arguments",
+"result"}], "iterations", "provider", "model", "finish_reason", "usage"}``.
 
 A person can be in the loop. With ``ask_human`` among its ``tools`` the
 model may ask the user a question; a tool listed in ``confirm_tools`` is
@@ -45,7 +46,7 @@ from typing import Any
 
 from contract import interrupts
 from mcp_server import events
-from mcp_server.agent_tools import AGENT_TOOLS, AgentTool, ToolContext, ToolError
+from mcp_server.agent_tools import AGENT_TOOLS, AgentTool, ToolContext, ToolError, ToolExample
 from mcp_server.agent_tools.human import ASK_HUMAN_TOOL
 from mcp_server.agent_tools.memory import MEMORY_TOOLS, MemoryPad
 from mcp_server.events import Event, Interrupt, Result, RuntimeFailure
@@ -53,6 +54,7 @@ from mcp_server.protocol import Resume, RunRequest
 from mcp_server.providers import Provider, TextDelta, ToolCall, ToolSpec
 from mcp_server.runtimes.base import Runtime
 from mcp_server.runtimes.llm import (
+    ModelCalls,
     TextCollector,
     chat_request,
     conversation,
@@ -71,6 +73,13 @@ DEFAULT_SYSTEM_PROMPT = (
     "agent's documents. Then answer briefly."
 )
 ANSWER = "answer"
+# Requests answered without a tool, for the JSON loop's worked examples.
+NO_TOOL_EXAMPLES = tuple(
+    ToolExample(request, {}, None, "")
+    for request in ("Hello!", "Tell me a story.", "What is the capital of Italy?", "Thank you, that helps.")
+)
+# How many worked examples a decision is shown.
+WORKED_DECISIONS = 2
 DECISION_MAX_TOKENS = 256
 # Every tool a config may list: the built-in ones and the person.
 OFFERABLE_TOOLS: dict[str, AgentTool] = {**AGENT_TOOLS, **MEMORY_TOOLS, ASK_HUMAN_TOOL.name: ASK_HUMAN_TOOL}
@@ -143,7 +152,8 @@ class ToolsRuntime(Runtime):
                 "tool_calls": loop.calls,
                 "iterations": loop.iterations,
                 "provider": provider.name,
-                "model": provider.model_name(config["model"]),
+                "model": loop.model_calls.model,
+                **loop.model_calls.summary(),
             }
         )
 
@@ -163,6 +173,9 @@ class ReActLoop:
                     ``{"id", "name", "arguments", "decision"}``
     ``must_answer`` the next turn must answer (native loop: every call of
                     the turn was a repeat)
+
+    The model calls made so far (``ModelCalls.calls``) are checkpointed too,
+    so a resumed run's result sums up all of them.
     """
 
     STATE = ("chat", "messages", "calls", "iterations", "pending", "must_answer", "seen")
@@ -181,13 +194,15 @@ class ReActLoop:
         self.pending: list[dict[str, Any]] = []
         self.must_answer = False
         self.seen: list[str] = []
+        self.model_calls = ModelCalls(provider, config)
         self._answer: Any = None  # the person's answer for pending[0], on resume
 
     @classmethod
     def start(cls, provider, config, context, messages: list[dict]) -> ReActLoop:
         loop = cls(provider, config, context)
-        system = config["system_prompt"] if loop.native else loop._json_instructions()
         loop.messages = messages
+        # The JSON loop's worked examples go in before its first decision (``steps``): they depend on the request.
+        system = config["system_prompt"] if loop.native else loop._json_instructions()
         loop.chat = [{"role": "system", "content": system}, *messages]
         loop.must_answer = loop.native and not loop.tools
         return loop
@@ -200,19 +215,23 @@ class ReActLoop:
             raise RuntimeFailure("The resume state is not this agent's tools loop.", INVALID_RESUME)
         for name in cls.STATE:
             setattr(loop, name, state[name])
+        loop.model_calls.restore(state.get("model_calls"))
         if not loop.pending or _kind_of(loop.pending[0]["name"], config) != resume.kind:
             raise RuntimeFailure("The resume answers no call this loop waits for.", INVALID_RESUME)
         loop._answer = resume.answer
         return loop
 
     def checkpoint(self) -> dict[str, Any]:
-        return {"native": self.native, **{name: getattr(self, name) for name in self.STATE}}
+        return {"native": self.native, **{name: getattr(self, name) for name in self.STATE},
+                "model_calls": self.model_calls.calls}
 
     async def steps(self) -> AsyncIterator[Event]:
         """The loop's events up to the answer (streamed); raises ``Pause`` when a call needs a person."""
         if self.pending:
             async for event in self._make_pending_calls():
                 yield event
+        if not self.native and self.iterations == 0 and self.tools:
+            self.chat[1:1] = await self._worked_decisions()
         turns = self._native_turn if self.native else self._json_turn
         while (iteration := self._next_iteration()) is not None:
             yield self._thinking(iteration)
@@ -237,12 +256,13 @@ class ReActLoop:
         turn = TextCollector()
         calls: list[ToolCall] = []
         request = chat_request(self.config, self.chat, tools=specs, tool_choice="none" if must_answer else "auto")
-        async for item in self.provider.stream(request):
+        async for item in self.model_calls.stream(request, "turn"):
             if isinstance(item, TextDelta) and item.text:
                 turn.parts.append(item.text)
                 yield events.token(item.text)
             elif isinstance(item, ToolCall) and not must_answer:
                 calls.append(item)
+        yield self.model_calls.event()
         if not calls:
             self.answer = turn.text
             yield None
@@ -269,11 +289,15 @@ class ReActLoop:
             return
         decision_text = ""
         max_tokens = min(self.config["max_tokens"], DECISION_MAX_TOKENS)
+        # Greedy and unpenalized: a decision copies names and numbers from the request and the examples,
+        # which a repetition penalty would steer away from.
         request = chat_request(self.config, self.chat, json_schema=decision_schema(self.tools.values()),
-                               max_tokens=max_tokens)
-        async for item in self.provider.stream(request):
+                               max_tokens=max_tokens, temperature=0, repeat_penalty=1.0, frequency_penalty=0,
+                               presence_penalty=0)
+        async for item in self.model_calls.stream(request, "decision"):
             if isinstance(item, TextDelta):
                 decision_text += item.text
+        yield self.model_calls.event()
         decision = _parse_decision(decision_text)
         if decision is None or decision["tool"] == ANSWER:
             yield None
@@ -287,9 +311,11 @@ class ReActLoop:
     async def _json_answer(self) -> AsyncIterator[Event]:
         """The JSON loop's answer: a free-text call given the question and the results."""
         answer = TextCollector()
-        prompt = [{"role": "system", "content": self.config["system_prompt"]}, *self.messages[:-1],
+        prompt = [{"role": "system", "content": self.config["system_prompt"]}, *await self._worked_answers(),
+                  *self.messages[:-1],
                   {"role": "user", "content": self._question_with_results(self.messages[-1]["content"])}]
-        async for event in answer.stream(self.provider, chat_request(self.config, prompt)):
+        request = chat_request(self.config, prompt, grammar=self._answer_grammar())
+        async for event in answer.stream(self.model_calls, request):
             yield event
         self.answer = answer.text
 
@@ -343,8 +369,7 @@ class ReActLoop:
             self.chat.append({"role": "tool", "tool_call_id": call["id"], "content": json.dumps(result)})
             return
         self.chat.append({"role": "assistant", "content": call["decision"]})
-        self.chat.append({"role": "user", "content": f"Result of {call['name']}: {json.dumps(result)}\n"
-                          'Reply with the next JSON action, or {"tool": "answer"} if you can answer now.'})
+        self.chat.append({"role": "user", "content": _result_message(call["name"], result)})
 
     def _next_iteration(self) -> int | None:
         if self.iterations >= self.config["max_iterations"]:
@@ -379,22 +404,100 @@ class ReActLoop:
             return {"error": f"The {name} tool failed unexpectedly."}
 
     def _json_instructions(self) -> str:
+        # Names and what they do; the arguments' shapes are the grammar's to enforce (type hints
+        # such as {"timezone": "string"} are what a small model copies instead of a value).
         lines = [self.config["system_prompt"], "", "Tools:"]
-        for tool in self.tools.values():
-            arguments = {key: spec.get("type", "any") for key, spec in tool.parameters["properties"].items()}
-            lines.append(f"- {tool.name}: {tool.description} Arguments: {json.dumps(arguments)}")
+        lines += [f"- {tool.name}: {tool.description}" for tool in self.tools.values()]
         lines += ["", 'Reply with one JSON object: {"tool": "<name>", "arguments": {...}} to use a tool, '
-                  + 'or {"tool": "answer"} when you can answer.']
+                  + 'or {"tool": "answer"} to reply without one.']
         return "\n".join(lines)
 
+    async def _worked_decisions(self) -> list[dict[str, str]]:
+        """The worked examples nearest the request, nearest last: the decisions a small model copies.
+
+        A 135M model copies the pattern it saw last, whatever the request,
+        so it is shown the examples (of the agent's tools, and of requests
+        answered without one) closest in meaning to this request: the
+        request, then the JSON decision taken for it.
+        """
+        shown = [*await self._nearest_examples(self.messages[-1]["content"], WORKED_DECISIONS)]
+        turns: list[dict[str, str]] = []
+        for tool, example in shown:
+            decision = {"tool": ANSWER} if tool is None else {"tool": tool.name, "arguments": example.arguments}
+            turns += [{"role": "user", "content": example.request},
+                      {"role": "assistant", "content": json.dumps(decision)}]
+        return turns
+
+    async def _worked_answers(self) -> list[dict[str, str]]:
+        """For each tool called, its example nearest the request, answered from its result."""
+        turns: list[dict[str, str]] = []
+        for name in dict.fromkeys(call["tool"] for call in self.calls):
+            tool = self.tools.get(name)
+            if tool is None:
+                continue
+            [(_, example)] = await self._nearest_examples(self.messages[-1]["content"], 1, [tool])
+            results = [{"tool": name, "arguments": example.arguments, "result": example.result}]
+            turns += [{"role": "user", "content": _with_results(example.request, results)},
+                      {"role": "assistant", "content": example.answer}]
+        return turns
+
+    async def _nearest_examples(self, request: str, count: int, tools=None) -> list[tuple[AgentTool | None, Any]]:
+        """The ``count`` examples closest to ``request``, farthest first; (None, ...) for one needing no tool.
+
+        Without the embedding model (or services) it is the first example of
+        each tool, then a greeting: still a pattern, just not the nearest.
+        """
+        candidates: list[tuple[AgentTool | None, Any]] = [
+            (tool, example) for tool in (tools or self.tools.values()) for example in tool.examples
+        ]
+        if tools is None:
+            candidates += [(None, example) for example in NO_TOOL_EXAMPLES]
+        services = self.context.services
+        try:
+            if services is None:
+                raise LookupError("no services")
+            scores = await services.knowledge.similarities(request, [example.request for _, example in candidates])
+        except Exception as error:
+            logger.warning("worked examples not ranked (%s): showing the first of each", error)
+            firsts = {id(tool): (tool, example) for tool, example in reversed(candidates)}
+            return list(reversed(firsts.values()))[: count if tools is not None else None]
+        ranked = sorted(zip(scores, range(len(candidates)), strict=True), reverse=True)[:count]
+        return [candidates[index] for _, index in reversed(ranked)]
+
+    def _answer_grammar(self) -> str | None:
+        """For a provider without tool calls: the answer must state the results' facts, word for word.
+
+        A small model given "17 * 23 + 4 returned 395" still writes "The
+        answer is 396" now and then; held to a grammar, it writes its own
+        words around the facts but cannot change them, nor add numbers of its
+        own (``answer_facts`` of each tool called; none: no grammar).
+        """
+        if self.native:
+            return None
+        facts = [fact for call in self.calls if (tool := self.tools.get(call["tool"])) is not None
+                 for fact in tool.answer_facts(call["result"])]
+        if not facts:
+            return None
+        # Plain words around the facts: no digits, no other scripts (a small model, held back
+        # from numbers, reaches for stray symbols instead), and a short tail.
+        words = "[a-zA-Z ,.;:'()!?%/-]"
+        body = " lead ".join(json.dumps(fact) for fact in facts)
+        return f"root ::= lead {body} tail\nlead ::= {words}{{0,160}}\ntail ::= {words}{{0,80}}\n"
+
     def _question_with_results(self, question: str) -> str:
-        if not self.calls:
-            return question
-        results = "\n".join(
-            f"- {call['tool']}({json.dumps(call['arguments'])}) returned {json.dumps(call['result'])}"
-            for call in self.calls
-        )
-        return f"{question}\n\nTool results:\n{results}\n\nAnswer the question using these results."
+        return _with_results(question, self.calls) if self.calls else question
+
+
+def _result_message(name: str, result: Any) -> str:
+    return (f"Result of {name}: {json.dumps(result)}\n"
+            'Reply with the next JSON action, or {"tool": "answer"} if you can answer now.')
+
+
+def _with_results(question: str, calls: list[dict[str, Any]]) -> str:
+    results = "\n".join(
+        f"- {call['tool']}({json.dumps(call['arguments'])}) returned {json.dumps(call['result'])}" for call in calls
+    )
+    return f"{question}\n\nTool results:\n{results}\n\nAnswer the question using these results."
 
 
 def _kind_of(name: str, config: dict[str, Any]) -> str | None:

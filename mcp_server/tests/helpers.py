@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from typing import Any
+from unittest.mock import ANY
 
 import httpx
 from httpx_sse import connect_sse
@@ -67,3 +68,17 @@ def resume_from(interrupt_data: dict, answer: Any, interrupt_id: str = "interrup
     """The resume of a run that ended with this ``interrupt`` event's data, answered with ``answer``."""
     return Resume(interrupt_id=interrupt_id, kind=interrupt_data["kind"], payload=interrupt_data["payload"],
                   state=interrupt_data["state"], answer=answer)
+
+
+def model_call(purpose: str = "answer", finish_reason: str | None = "stop", prompt_tokens: Any = ANY,
+               completion_tokens: Any = ANY, *, provider: str = "openai", model: str = "stub-model") -> tuple:
+    """The ``model_call`` step a runtime emits after one model call (its duration: any)."""
+    return ("step", {"name": "model_call", "content": {
+        "purpose": purpose, "provider": provider, "model": model, "finish_reason": finish_reason,
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}, "duration_ms": ANY,
+    }})
+
+
+def without_model_calls(events: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """The events but the ``model_call`` steps, for tests about something else."""
+    return [event for event in events if not (event[0] == "step" and event[1].get("name") == "model_call")]

@@ -10,10 +10,24 @@ import pytest
 
 from mcp_server.providers.openai import OpenAIProvider
 from mcp_server.runtimes.synthetic import script
-from mcp_server.tests.helpers import JSON, SSE, event_types, execute_body, resume_from, run_in_process, stream_events
+from mcp_server.tests.helpers import (
+    JSON,
+    SSE,
+    event_types,
+    execute_body,
+    resume_from,
+    run_in_process,
+    stream_events,
+    without_model_calls,
+)
 from testsupport.openai_stub import text, tool_calls
 
 ASK = {"question": "Which colour?", "choices": ["red", "blue"]}
+
+
+async def run_tools(*args, **kwargs):
+    """A tools run's events but its model_call steps (tests/test_tools_runtime.py checks those)."""
+    return without_model_calls(await run_in_process("tools", *args, **kwargs))
 
 
 # --- synthetic --------------------------------------------------------------------
@@ -59,7 +73,7 @@ HUMAN_TOOLS = {"tools": ["ask_human", "calculator"]}
 
 async def test_the_model_asks_the_user_and_the_resumed_run_gives_it_the_answer(stub, services):
     stub.script(tool_calls(("ask_human", {"question": "Metric or imperial?", "choices": ["metric", "imperial"]})))
-    first = await run_in_process("tools", HUMAN_TOOLS, {"message": "How tall is Everest?"}, services)
+    first = await run_tools(HUMAN_TOOLS, {"message": "How tall is Everest?"}, services)
 
     assert event_types(first) == ["progress", "interrupt"]
     interrupt = first[-1][1]
@@ -68,7 +82,7 @@ async def test_the_model_asks_the_user_and_the_resumed_run_gives_it_the_answer(s
     assert len(stub.requests) == 1
 
     stub.script(text("8,849 m."))
-    second = await run_in_process("tools", HUMAN_TOOLS, {"message": "How tall is Everest?"}, services,
+    second = await run_tools(HUMAN_TOOLS, {"message": "How tall is Everest?"}, services,
                                   resume=resume_from(interrupt, "metric"))
 
     assert event_types(second) == ["tool_call", "tool_result", "progress", "token", "progress", "result"]
@@ -81,10 +95,12 @@ async def test_the_model_asks_the_user_and_the_resumed_run_gives_it_the_answer(s
     output = second[-1][1]["output"]
     assert (output["text"], output["iterations"]) == ("8,849 m.", 2)
     assert output["tool_calls"][0]["result"] == {"answer": "metric"}
+    # The usage covers the model calls before the pause too.
+    assert output["usage"]["calls"] == 2
 
 
 async def test_ask_human_is_offered_only_when_the_config_lists_it(stub, services):
-    await run_in_process("tools", {}, {"message": "Hi"}, services)
+    await run_tools({}, {"message": "Hi"}, services)
 
     assert "ask_human" not in [tool["function"]["name"] for tool in stub.requests[0]["body"]["tools"]]
 
@@ -92,7 +108,7 @@ async def test_ask_human_is_offered_only_when_the_config_lists_it(stub, services
 async def test_a_malformed_question_goes_back_to_the_model_as_an_error(stub, services):
     stub.script(tool_calls(("ask_human", {"choices": ["a"]})), text("Never mind."))
 
-    events = await run_in_process("tools", HUMAN_TOOLS, {"message": "?"}, services)
+    events = await run_tools(HUMAN_TOOLS, {"message": "?"}, services)
 
     assert "interrupt" not in event_types(events)
     assert "Invalid arguments" in events[2][1]["result"]["error"]
@@ -106,7 +122,7 @@ CONFIRMED = {"tools": ["calculator", "current_time"], "confirm_tools": ["calcula
 async def paused_calculation(stub, services, *, then=()):
     """A run paused before ``12 * 7`` (after an unconfirmed current_time call of the same turn)."""
     stub.script(tool_calls(("current_time", {}), ("calculator", {"expression": "12 * 7"})), *then)
-    first = await run_in_process("tools", CONFIRMED, {"message": "Time, and 12*7?"}, services)
+    first = await run_tools(CONFIRMED, {"message": "Time, and 12*7?"}, services)
     assert event_types(first) == ["progress", "tool_call", "tool_result", "interrupt"]
     return first[-1][1]
 
@@ -117,7 +133,7 @@ async def test_a_confirmed_tool_waits_for_approval_and_is_called_once_approved(s
     assert interrupt["payload"] == {"tool": "calculator", "arguments": {"expression": "12 * 7"}}
 
     stub.script(text("84."))
-    second = await run_in_process("tools", CONFIRMED, {"message": "Time, and 12*7?"}, services,
+    second = await run_tools(CONFIRMED, {"message": "Time, and 12*7?"}, services,
                                   resume=resume_from(interrupt, {"action": "approve"}))
 
     assert event_types(second) == ["tool_call", "tool_result", "progress", "token", "progress", "result"]
@@ -132,7 +148,7 @@ async def test_an_edited_call_is_made_with_the_new_arguments(stub, services):
     interrupt = await paused_calculation(stub, services)
 
     stub.script(text("85."))
-    second = await run_in_process("tools", CONFIRMED, {"message": "Time, and 12*7?"}, services,
+    second = await run_tools(CONFIRMED, {"message": "Time, and 12*7?"}, services,
                                   resume=resume_from(interrupt, {"action": "edit", "arguments": {"expression": "85"}}))
 
     assert second[0][1] == {"tool": "calculator", "arguments": {"expression": "85"}}
@@ -144,7 +160,7 @@ async def test_a_rejected_call_is_not_made_and_the_model_hears_why(stub, service
 
     stub.script(text("As you wish."))
     answer = {"action": "reject", "reason": "no maths today"}
-    second = await run_in_process("tools", CONFIRMED, {"message": "Time, and 12*7?"}, services,
+    second = await run_tools(CONFIRMED, {"message": "Time, and 12*7?"}, services,
                                   resume=resume_from(interrupt, answer))
 
     assert second[1][1]["result"] == {"error": "The user declined this call: no maths today"}
@@ -154,7 +170,7 @@ async def test_a_rejected_call_is_not_made_and_the_model_hears_why(stub, service
 async def test_a_resume_for_another_kind_of_interrupt_fails_the_run(stub, services):
     interrupt = await paused_calculation(stub, services)
 
-    events = await run_in_process("tools", CONFIRMED, {"message": "?"}, services,
+    events = await run_tools(CONFIRMED, {"message": "?"}, services,
                                   resume=resume_from({**interrupt, "kind": "ask_human"}, "yes"))
 
     assert events[-1][1]["code"] == "invalid_resume"
@@ -167,11 +183,11 @@ class JsonModeProvider(OpenAIProvider):
 async def test_the_json_loop_pauses_and_resumes_the_same_way(stub, services):
     services._providers["openai"] = JsonModeProvider(services.settings)
     stub.script(text(json.dumps({"tool": "calculator", "arguments": {"expression": "6 * 7"}})))
-    first = await run_in_process("tools", CONFIRMED, {"message": "6*7?"}, services)
+    first = await run_tools(CONFIRMED, {"message": "6*7?"}, services)
     assert event_types(first) == ["progress", "interrupt"]
 
     stub.script(text('{"tool": "answer"}'), text("42."))
-    second = await run_in_process("tools", CONFIRMED, {"message": "6*7?"}, services,
+    second = await run_tools(CONFIRMED, {"message": "6*7?"}, services,
                                   resume=resume_from(first[-1][1], {"action": "approve"}))
 
     assert event_types(second) == ["tool_call", "tool_result", "progress", "token", "progress", "result"]

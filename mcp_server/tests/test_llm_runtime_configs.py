@@ -8,7 +8,8 @@ import pytest
 from mcp_server.runtimes import ConfigError, get_runtime, runtime_names
 from testsupport import REPO_ROOT
 
-LLM_DEFAULTS = {"provider": None, "model": None}
+LLM_DEFAULTS = {"provider": None, "model": None, "stop": [], "repeat_penalty": 1.1, "frequency_penalty": 0,
+                "presence_penalty": 0, "stop_loops": True}
 
 
 def test_every_runtime_describes_itself_in_one_line():
@@ -36,7 +37,8 @@ def test_an_empty_config_gets_the_runtimes_defaults(runtime, defaults):
 def test_it_accepts_a_full_config():
     config = {"provider": "openai", "model": "gpt-4o", "system_prompt": "Hi", "temperature": 0,
               "max_tokens": 100, "max_iterations": 3, "tools": ["calculator", "ask_human"],
-              "confirm_tools": ["calculator"]}
+              "confirm_tools": ["calculator"], "stop": ["###"], "repeat_penalty": 1.2, "frequency_penalty": 0.1,
+              "presence_penalty": -0.1, "stop_loops": False}
 
     assert get_runtime("tools").check_config(config) == config
 
@@ -57,6 +59,9 @@ def test_it_accepts_a_full_config():
         ("tools", {"confirm_tools": ["ask_human"]}, {"confirm_tools.0": "Must be one of: 'calculator', "
                                                      "'current_time', 'search_knowledge'."}),
         ("tools", {"system_prompt": None}, {"system_prompt": "Must be a string."}),
+        ("chat", {"stop": ["a", "b", "c", "d", "e"]}, {"stop": "Must have at most 4 items."}),
+        ("chat", {"repeat_penalty": 0.5, "stop_loops": "yes"}, {"repeat_penalty": "Must be at least 1.",
+                                                                "stop_loops": "Must be true or false."}),
     ],
 )
 def test_it_rejects_bad_options_one_message_each(runtime, config, fields):

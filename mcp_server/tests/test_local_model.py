@@ -22,26 +22,40 @@ def test_the_default_provider_is_the_local_model_and_it_streams_a_reply(client):
 
     assert events[0] == ("progress", {"stage": "generating", "message": "Waiting for SmolLM2-135M-Instruct (local)",
                                       "percent": 0})
-    assert set(event_types(events)[1:-2]) == {"token"}
+    assert set(event_types(events)[1:-3]) == {"token"}
+    kind, step = events[-3]
+    assert (kind, step["name"]) == ("step", "model_call")
+    call = step["content"]
+    assert (call["provider"], call["model"], call["purpose"]) == ("local", "SmolLM2-135M-Instruct", "answer")
+    # What llama.cpp counted: the prompt read and the 16 tokens at most it wrote.
+    assert call["usage"]["prompt_tokens"] > 5
+    assert 0 < call["usage"]["completion_tokens"] <= 16
+    assert call["finish_reason"] in ("stop", "length")
     assert events[-2] == ("progress", {"stage": "done", "message": "Done", "percent": 100})
     output = events[-1][1]["output"]
     assert events[-1][0] == "result"
     assert output["text"].strip()
     assert output["text"] == "".join(data["content"] for kind, data in events if kind == "token")
     assert (output["provider"], output["model"]) == ("local", "SmolLM2-135M-Instruct")
+    assert output["finish_reason"] == call["finish_reason"]
+    assert output["usage"] == {"calls": 1, **call["usage"]}
 
 
-def test_the_tools_runtime_works_with_the_local_model(client):
-    body = execute_body({"max_tokens": 24, "temperature": 0, "max_iterations": 2, "tools": ["calculator"]},
-                        runtime="tools", input_data={"message": "Use the calculator: what is 12 * 7?"})
+def test_the_seeded_calculator_calls_the_calculator_and_states_its_result(client):
+    # The seeded Calculator's config and suggested input: the decision is greedy, so this is the run a new
+    # user gets; the answer is held to the calculator's result.
+    body = execute_body({"tools": ["calculator", "current_time"], "max_tokens": 200}, runtime="tools",
+                        input_data={"message": "What is 17 * 23 + 4?"})
 
     events = stream_events(client, body, SSE)
 
     assert events[-1][0] == "result", events[-1]
-    assert events[-1][1]["output"]["iterations"] in (1, 2)
-    for kind, data in events:
-        if kind == "tool_call":  # a choice the grammar allowed: a known tool with schema-valid arguments
-            assert data["tool"] == "calculator" and set(data["arguments"]) == {"expression"}
+    output = events[-1][1]["output"]
+    assert [(call["tool"], call["result"]["result"]) for call in output["tool_calls"]] == [("calculator", 395)]
+    assert "395" in output["text"]
+    assert output["text"] == "".join(data["content"] for kind, data in events if kind == "token")
+    purposes = [data["content"]["purpose"] for kind, data in events if kind == "step"]
+    assert purposes[0] == "decision" and purposes[-1] == "answer"
 
 
 def test_closing_the_stream_stops_a_long_local_generation(client):

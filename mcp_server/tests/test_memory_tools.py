@@ -9,7 +9,7 @@ import base64
 import numpy as np
 import pytest
 
-from mcp_server.tests.helpers import event_types, run_in_process
+from mcp_server.tests.helpers import event_types, run_in_process, without_model_calls
 from testsupport.openai_stub import text, tool_calls
 
 MEMORY_TOOLS = {"tools": ["remember", "recall"]}
@@ -18,6 +18,11 @@ KNOWN = [
     {"namespace": "default", "key": "home_city", "value": "Lisbon"},
     {"namespace": "default", "key": "dog", "value": "a beagle called Rufus"},
 ]
+
+
+async def run_tools(*args, **kwargs):
+    """A tools run's events but its model_call steps (tests/test_tools_runtime.py checks those)."""
+    return without_model_calls(await run_in_process("tools", *args, **kwargs))
 
 
 def test_embed_answers_one_unit_vector_per_text_in_order(client):
@@ -51,7 +56,7 @@ async def test_a_run_given_memory_tells_the_model_with_its_instructions(stub, se
 async def test_remember_emits_a_memory_event_with_its_call(stub, services):
     stub.script(tool_calls(("remember", {"key": "favourite_colour", "value": "teal"})), text("Noted."))
 
-    run = await run_in_process("tools", MEMORY_TOOLS, {"message": "My favourite colour is teal."}, services)
+    run = await run_tools(MEMORY_TOOLS, {"message": "My favourite colour is teal."}, services)
 
     assert event_types(run)[1:4] == ["tool_call", "memory", "tool_result"]
     assert run[2][1] == {"namespace": "default", "key": "favourite_colour", "value": "teal"}
@@ -66,7 +71,7 @@ async def test_recall_finds_by_meaning_among_what_the_run_was_given_and_what_it_
         text("Done."),
     )
 
-    run = await run_in_process("tools", MEMORY_TOOLS, {"message": "Hi", "memory": KNOWN}, services)
+    run = await run_tools(MEMORY_TOOLS, {"message": "Hi", "memory": KNOWN}, services)
 
     results = [data["result"] for kind, data in run if kind == "tool_result"]
     assert results[1]["items"][0]["key"] == "dog"
@@ -76,7 +81,7 @@ async def test_recall_finds_by_meaning_among_what_the_run_was_given_and_what_it_
 async def test_recall_with_nothing_remembered_says_so(stub, services):
     stub.script(tool_calls(("recall", {"query": "anything"})), text("I don't know yet."))
 
-    run = await run_in_process("tools", MEMORY_TOOLS, {"message": "What do you know about me?"}, services)
+    run = await run_tools(MEMORY_TOOLS, {"message": "What do you know about me?"}, services)
 
     assert [data["result"] for kind, data in run if kind == "tool_result"] == [
         {"items": [], "note": "Nothing remembered matches."}

@@ -4,12 +4,13 @@ import socket
 
 import pytest
 
-from mcp_server.providers import ChatRequest, ProviderError, TextDelta, ToolCall, ToolSpec
+from mcp_server.providers import ChatRequest, Finish, ProviderError, TextDelta, ToolCall, ToolSpec
+from mcp_server.providers.base import FinishTally
 from mcp_server.providers.openai import OpenAIProvider
 from mcp_server.settings import Settings
 from mcp_server.tests.conftest import LLM_TIMEOUT, OPENAI_KEY
 from testsupport import LOOPBACK
-from testsupport.openai_stub import dropped, http_error, stalled, text, tool_calls
+from testsupport.openai_stub import dropped, http_error, stalled, text, tool_calls, truncated
 
 HELLO = ChatRequest(messages=[{"role": "user", "content": "hi"}], max_tokens=16, temperature=0.0)
 
@@ -29,11 +30,24 @@ async def test_it_streams_text_deltas_and_sends_model_key_and_options(stub):
 
     items = await collect(provider_for(stub.base_url))
 
-    assert items == [TextDelta("Hel"), TextDelta("lo"), TextDelta("!")]
+    # The stub's usage: the prompt's words, a token a delta.
+    assert items == [TextDelta("Hel"), TextDelta("lo"), TextDelta("!"), Finish("stop", 1, 3)]
     sent = stub.requests[0]
     assert sent["headers"]["Authorization"] == f"Bearer {OPENAI_KEY}"
     assert sent["body"] == {"model": "stub-model", "messages": [{"role": "user", "content": "hi"}],
-                            "temperature": 0.0, "max_tokens": 16, "stream": True}
+                            "temperature": 0.0, "max_tokens": 16, "stream": True,
+                            "stream_options": {"include_usage": True}}
+
+
+async def test_a_completion_cut_at_max_tokens_ends_with_length_and_no_count_is_made_up(stub):
+    stub.script(truncated("Hel", "lo"))
+    items = await collect(provider_for(stub.base_url), ChatRequest(messages=[{"role": "user", "content": "hi"}]))
+
+    assert items[-1] == Finish("length", 1, 2)
+    # A server that ignores stream_options tells no usage: the counts are None, not made up.
+    tally = FinishTally()
+    tally.note({"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]})
+    assert tally.finish() == Finish("length", None, None)
 
 
 async def test_it_uses_the_model_the_request_names(stub):
@@ -51,6 +65,7 @@ async def test_it_offers_tools_and_assembles_tool_calls_streamed_in_pieces(stub)
     assert items == [
         ToolCall(id="call_0", name="calculator", arguments={"expression": "6 * 7"}),
         ToolCall(id="call_1", name="current_time", arguments=None),
+        Finish("tool_calls", 0, 2),
     ]
     body = stub.requests[0]["body"]
     assert body["tools"] == [{"type": "function", "function": {

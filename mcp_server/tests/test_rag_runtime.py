@@ -2,7 +2,7 @@
 
 import uuid
 
-from mcp_server.tests.helpers import event_types, run_in_process
+from mcp_server.tests.helpers import event_types, model_call, run_in_process
 from testsupport.openai_stub import text
 
 HANDBOOK = (
@@ -26,7 +26,8 @@ async def test_it_retrieves_shows_the_passages_then_streams_a_grounded_answer(st
     events = await run_in_process("rag", {"top_k": 2}, {"question": "How long do I have to submit my expenses?"},
                                   services, agent_id=agent_id)
 
-    assert event_types(events) == ["progress", "step", "progress", "token", "token", "progress", "result"]
+    assert event_types(events) == ["progress", "step", "progress", "token", "token", "step", "progress", "result"]
+    assert events[5] == model_call("answer", "stop", completion_tokens=2)
     assert events[0] == ("progress", {"stage": "retrieving", "message": "Searching the knowledge base", "percent": 0})
     step = events[1][1]
     assert step["name"] == "retrieval"
@@ -37,6 +38,7 @@ async def test_it_retrieves_shows_the_passages_then_streams_a_grounded_answer(st
     output = events[-1][1]["output"]
     assert output["text"] == "Within 30 days [1]."
     assert [(c["index"], c["filename"], c["document_id"]) for c in output["citations"]] == [(1, "handbook.md", "doc-1")]
+    assert (output["provider"], output["model"], output["finish_reason"]) == ("openai", "stub-model", "stop")
     prompt = stub.requests[0]["body"]["messages"][-1]["content"]
     assert "[1] (source: handbook.md)\nExpense reports must be filed within 30 days" in prompt
     assert prompt.endswith("Question: How long do I have to submit my expenses?\n\n"

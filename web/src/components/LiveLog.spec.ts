@@ -48,6 +48,34 @@ describe('LiveLog', () => {
     expect(screen.getByText('Found it')).toBeInTheDocument()
   })
 
+  it('shows a model call in one line: what for, how it ended, its tokens and time', () => {
+    const log = logOf(ev.started(1), ev.modelCall(2, { purpose: 'decision', prompt_tokens: 41, completion_tokens: 7 }))
+    render(LiveLog, { props: { log, status: 'running' } })
+    expect(screen.getByText('Model call: decision · stop · 41 + 7 tokens · 850 ms').tagName).toBe('SUMMARY')
+  })
+
+  it('says when an answer stopped at max_tokens, or was ended for repeating itself', async () => {
+    const cut = logOf(ev.started(1), ev.token(2, 'Once upon'), ev.completed(3, { text: 'Once upon', finish_reason: 'length' }))
+    const { rerender } = render(LiveLog, { props: { log: cut, status: 'completed' } })
+    expect(screen.getByRole('status')).toHaveTextContent("stopped at the agent's max_tokens, so it is cut short")
+
+    const loop = logOf(ev.started(1), ev.completed(2, { text: 'aye aye', finish_reason: 'repetition' }))
+    await rerender({ log: loop, status: 'completed' })
+    expect(screen.getByRole('status')).toHaveTextContent('ended because it had started repeating itself')
+
+    await rerender({ log: logOf(ev.started(1), ev.completed(2, { text: 'Done.', finish_reason: 'stop' })), status: 'completed' })
+    expect(screen.queryByRole('status')).not.toBeInTheDocument()
+  })
+
+  it('shows the newest 100 entries of a long run, and says where the rest are', () => {
+    const steps = Array.from({ length: 250 }, (_, index) => ev.step(index + 2, `s${index + 1}`))
+    render(LiveLog, { props: { log: logOf(ev.started(1), ...steps), status: 'running' } })
+    const entries = screen.getByRole('log', { name: 'Events' }).querySelectorAll('li')
+    expect(entries).toHaveLength(100)
+    expect(entries[99]).toHaveTextContent('Step: s250')
+    expect(screen.getByText(/The last 100 of 251 entries/)).toBeInTheDocument()
+  })
+
   it('says why a requeued execution is started again, and which run started', () => {
     const log = logOf(ev.started(1), ev.requeued(2, 2, 'worker_lost'), ev.started(3, { attempt: 2 }), ev.token(4, 'Hi'))
     render(LiveLog, { props: { log, status: 'running' } })

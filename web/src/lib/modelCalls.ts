@@ -1,15 +1,16 @@
 /**
  * The model (LLM) calls of an execution, as far as its events report them.
  *
- * What agents send today: the LLM runtimes (chat, rag, tools) end with an
- * output naming `provider` and `model`; no event carries token usage or a
- * finish reason yet. So a call is read from
- *   - an agent event (a `step`, most likely named `model_call` / `llm_call`)
- *     whose content is an object with `model` or `usage`: provider, model,
- *     `usage.prompt_tokens` / `usage.completion_tokens` (or `input_tokens` /
- *     `output_tokens`), `finish_reason`, `duration_ms`;
+ * The LLM runtimes (chat, rag, tools) report each call, once it ended, as a
+ * `step` named `model_call` whose content is `{purpose, provider, model,
+ * finish_reason, usage: {prompt_tokens, completion_tokens}, duration_ms}`.
+ * Other agents may report theirs alike, so a call is read from
+ *   - any agent event whose content is an object with `model`, `usage` or
+ *     `finish_reason` (also `input_tokens` / `output_tokens`, `stop_reason`,
+ *     `duration_s`, as other APIs name them);
  *   - otherwise, the execution_completed output's `provider` and `model`
- *     (one entry for the run, with what it says, `source: 'output'`).
+ *     (one entry for the run, with what it says, `source: 'output'`), as
+ *     runs from before the calls were reported have it.
  * Nothing found: no calls.
  */
 import type { ExecutionEvent } from '@/realtime/frames'
@@ -18,6 +19,8 @@ export interface ModelCall {
   seq: number
   timestamp: string
   source: 'event' | 'output'
+  /** What the call was for: `answer`, `decision` (a tool choice), `turn` (native tool calling). */
+  purpose: string | null
   provider: string | null
   model: string | null
   promptTokens: number | null
@@ -56,6 +59,7 @@ function fromObject(data: Obj, seq: number, timestamp: string, source: ModelCall
     seq,
     timestamp,
     source,
+    purpose: str(data.purpose),
     provider: str(data.provider),
     model: str(data.model),
     promptTokens: num(usage.prompt_tokens) ?? num(usage.input_tokens) ?? num(data.prompt_tokens),

@@ -68,6 +68,27 @@ export const ev = {
     content: { name, content: `did ${name}` },
     ...base(seq, extra),
   }),
+  /** The step an LLM runtime reports once a model call ended. */
+  modelCall: (
+    seq: number,
+    call: { purpose?: string; finish_reason?: string; prompt_tokens?: number | null; completion_tokens?: number | null } = {},
+    extra: Extra = {},
+  ): ExecutionEvent => ({
+    type: 'agent_event',
+    event_type: 'step',
+    content: {
+      name: 'model_call',
+      content: {
+        purpose: call.purpose ?? 'answer',
+        provider: 'local',
+        model: 'SmolLM2-135M-Instruct',
+        finish_reason: call.finish_reason ?? 'stop',
+        usage: { prompt_tokens: call.prompt_tokens ?? 30, completion_tokens: call.completion_tokens ?? 12 },
+        duration_ms: 850,
+      },
+    },
+    ...base(seq, extra),
+  }),
   toolCall: (seq: number, tool: string, extra: Extra = {}): ExecutionEvent => ({
     type: 'agent_event',
     event_type: 'tool_call',

@@ -1,0 +1,170 @@
+"""``python -m evals`` (``make eval``): the seeded agents' runtimes on a fixed set, with the embedded model.
+
+Each case runs through the agent server's own supervised runner
+(``mcp_server.runs.execute_run``) with the local provider and the
+runtime's defaults, as a new user's first runs do. The table gives, per
+set, how many answers were right, how many times the tool was called (or
+the right document cited), how many runs looped and how many stopped at
+``max_tokens``, against the targets; the figures also go to
+``$VAR_DIR/evals/latest.json``. The exit status is 1 when a target is missed.
+
+``--slice N`` runs the first N cases of each set and checks no target
+(the test suite runs a slice to keep the harness working).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from evals.cases import CHAT, RAG, TOOLS, ChatCase, RagCase, ToolCase
+from evals.scoring import Run, rag_answer_right, tool_answer_right
+from mcp_server.protocol import AgentSpec, RunRequest
+from mcp_server.runs import ActiveRuns, execute_run
+from mcp_server.runtimes import get_runtime
+from mcp_server.services import Services
+from mcp_server.settings import load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_DOCUMENTS = REPO / "agents" / "seed"
+# The seeded agents' configs (agents/management/commands/seed_demo.py).
+TOOLS_CONFIG = {"tools": ["calculator", "current_time"], "max_tokens": 200}
+RAG_CONFIG = {"max_tokens": 200}
+CHAT_CONFIG = {"max_tokens": 200}
+TARGETS = {"tools": 0.90, "rag": 0.80}
+_ids = itertools.count(1)
+
+
+async def run_case(services: Services, runtime_name: str, config: dict, input_data: dict, agent_id: str) -> Run:
+    runtime = get_runtime(runtime_name)
+    request = RunRequest(
+        execution_id=f"eval-{next(_ids)}",
+        agent=AgentSpec(id=agent_id, name="Evaluated agent", runtime=runtime_name, config=runtime.check_config(config)),
+        input_data=input_data,
+        services=services,
+    )
+    started = time.monotonic()
+    events = [(event.type, event.data) async for event in execute_run(runtime, request, ActiveRuns())]
+    return Run.of(events, time.monotonic() - started)
+
+
+async def evaluate_tools(services: Services, cases: tuple[ToolCase, ...], log) -> dict:
+    rows = []
+    for case in cases:
+        run = await run_case(services, "tools", TOOLS_CONFIG, {"message": case.question}, "eval-tools")
+        called, right = tool_answer_right(case, run)
+        rows.append({"question": case.question, "called": called, "right": right, "looped": run.looped,
+                     "cut": run.finish_reason == "length", "answer": run.text, "error": run.error,
+                     "seconds": round(run.seconds, 2)})
+        log(f"tools  {'ok ' if right else 'NO '} {case.question!r} -> {run.text!r}")
+    return _summary("tools", rows, "called")
+
+
+async def evaluate_rag(services: Services, cases: tuple[RagCase, ...], log) -> dict:
+    agent_id = "eval-rag"
+    for number, path in enumerate(sorted(SEED_DOCUMENTS.glob("*.md")), 1):
+        await services.knowledge.put_document(agent_id, f"seed-{number}", path.name, "text/markdown",
+                                              path.read_bytes())
+    rows = []
+    for case in cases:
+        run = await run_case(services, "rag", RAG_CONFIG, {"question": case.question}, agent_id)
+        holds, cited = rag_answer_right(case, run)
+        rows.append({"question": case.question, "holds": holds, "cited": cited, "right": holds and cited,
+                     "looped": run.looped, "cut": run.finish_reason == "length", "answer": run.text,
+                     "error": run.error, "seconds": round(run.seconds, 2)})
+        log(f"rag    {'ok ' if holds and cited else 'NO '} {case.question!r} -> {run.text!r}")
+    return _summary("rag", rows, "cited")
+
+
+async def evaluate_chat(services: Services, cases: tuple[ChatCase, ...], log) -> dict:
+    rows = []
+    for case in cases:
+        config = {**CHAT_CONFIG, **({"system_prompt": case.system_prompt} if case.system_prompt else {})}
+        run = await run_case(services, "chat", config, {"message": case.prompt}, "eval-chat")
+        right = not run.looped and run.finish_reason == "stop" and bool(run.text.strip())
+        rows.append({"question": case.prompt, "right": right, "looped": run.looped,
+                     "cut": run.finish_reason == "length", "answer": run.text, "error": run.error,
+                     "seconds": round(run.seconds, 2)})
+        log(f"chat   {'ok ' if right else 'NO '} {case.prompt!r} -> {run.finish_reason} {run.text[:80]!r}")
+    return _summary("chat", rows, None)
+
+
+def _summary(name: str, rows: list[dict], second: str | None) -> dict:
+    count = len(rows)
+    summary = {
+        "set": name,
+        "cases": count,
+        "right": sum(row["right"] for row in rows),
+        "looped": sum(row["looped"] for row in rows),
+        "cut": sum(row["cut"] for row in rows),
+        "seconds": round(sum(row["seconds"] for row in rows), 1),
+        "rows": rows,
+    }
+    if second:
+        summary[second] = sum(row[second] for row in rows)
+    return summary
+
+
+def table(results: list[dict], check_targets: bool) -> tuple[str, bool]:
+    header = f"{'set':<6} {'cases':>5} {'right':>12} {'tool/cite':>10} {'loops':>6} {'cut':>4} {'target':>13}  "
+    lines = [header + f"{'time':>7}"]
+    met = True
+    for result in results:
+        share = result["right"] / result["cases"] if result["cases"] else 0.0
+        second = result.get("called", result.get("cited"))
+        name = result["set"]
+        if name in TARGETS:
+            goal = TARGETS[name]
+            ok = share >= goal and result["looped"] == 0
+            target = f">= {goal:.0%} {'met' if ok else 'MISSED'}"
+        else:
+            ok = result["looped"] == 0 and result["right"] == result["cases"]
+            target = f"no loop {'met' if ok else 'MISSED'}"
+        met = met and ok
+        lines.append(f"{name:<6} {result['cases']:>5} {result['right']:>4} ({share:>5.0%}) "
+                     f"{'-' if second is None else second:>10} {result['looped']:>6} {result['cut']:>4} "
+                     f"{target if check_targets else '(slice)':>13}  {result['seconds']:>6.0f}s")
+    return "\n".join(lines), met
+
+
+async def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals", description=__doc__.split("\n")[0])
+    parser.add_argument("--slice", type=int, default=None, help="only the first N cases of each set; no targets")
+    parser.add_argument("--only", nargs="+", choices=["tools", "rag", "chat"], default=["tools", "rag", "chat"])
+    parser.add_argument("--json", type=Path, default=None, help="where to write the figures")
+    parser.add_argument("--quiet", action="store_true", help="only the table")
+    args = parser.parse_args(argv)
+    log = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
+    pick = (lambda cases: cases[: args.slice]) if args.slice else (lambda cases: cases)
+    with tempfile.TemporaryDirectory(prefix="evals-") as data_dir:
+        # The server's settings (LOCAL_LLM_* apply), in process: no token, no port, a fresh knowledge base.
+        environ = {**os.environ, "MCP_ALLOW_NO_TOKEN": "1", "MCP_DATA_DIR": data_dir, "LLM_PROVIDER": "local"}
+        services = Services(load_settings(environ))
+        try:
+            results = []
+            if "tools" in args.only:
+                results.append(await evaluate_tools(services, pick(TOOLS), log))
+            if "rag" in args.only:
+                results.append(await evaluate_rag(services, pick(RAG), log))
+            if "chat" in args.only:
+                results.append(await evaluate_chat(services, pick(CHAT), log))
+        finally:
+            await services.aclose()
+    text, met = table(results, check_targets=args.slice is None)
+    print(text)
+    target = args.json or Path(os.environ.get("VAR_DIR") or REPO / "var") / "evals" / "latest.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"results": results, "targets_met": met, "slice": args.slice}, indent=2))
+    print(f"Figures written to {target}")
+    return 0 if met or args.slice else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
