@@ -5,7 +5,9 @@ Each case runs through the agent server's own supervised runner
 runtime's defaults, as a new user's first runs do. The table gives, per
 set, how many answers were right, how many times the tool was called (or
 the right document cited), how many runs looped and how many stopped at
-``max_tokens``, against the targets; the figures also go to
+``max_tokens``, against the targets (calculator and clock at least 90%
+right, rag at least 80% right with the right document cited, no loop in any
+set); the figures also go to
 ``$VAR_DIR/evals/latest.json``. The exit status is 1 when a target is missed.
 
 ``--slice N`` runs the first N cases of each set and checks no target
@@ -124,9 +126,9 @@ def table(results: list[dict], check_targets: bool) -> tuple[str, bool]:
             goal = TARGETS[name]
             ok = share >= goal and result["looped"] == 0
             target = f">= {goal:.0%} {'met' if ok else 'MISSED'}"
-        else:
-            ok = result["looped"] == 0 and result["right"] == result["cases"]
-            target = f"no loop {'met' if ok else 'MISSED'}"
+        else:  # chat: no loop (how many ended at max_tokens is in the table, not a target)
+            ok = result["looped"] == 0
+            target = f"0 loops {'met' if ok else 'MISSED'}"
         met = met and ok
         lines.append(f"{name:<6} {result['cases']:>5} {result['right']:>4} ({share:>5.0%}) "
                      f"{'-' if second is None else second:>10} {result['looped']:>6} {result['cut']:>4} "

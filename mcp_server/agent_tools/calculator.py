@@ -107,6 +107,8 @@ class Calculator(AgentTool):
             ("Add 10, 20 and 30.", "10 + 20 + 30", 60),
             ("Subtract 7 from 50.", "50 - 7", 43),
             ("What is 9 squared?", "9 ** 2", 81),
+            ("Calculate (2 + 3) * 4.", "(2 + 3) * 4", 20),
+            ("What is 6 * 5 - 2?", "6 * 5 - 2", 28),
         )
     )
 

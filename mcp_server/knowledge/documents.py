@@ -154,6 +154,11 @@ def split_into_chunks(text: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP
     return chunks
 
 
+def sentences(text: str, size: int = CHUNK_CHARS) -> list[str]:
+    """The sentences of ``text`` (paragraph ends count as sentence ends), none longer than ``size``."""
+    return _pieces(text, size)
+
+
 def _pieces(text: str, size: int) -> list[str]:
     """Sentences (paragraph ends count as sentence ends), none longer than ``size``."""
     pieces: list[str] = []

@@ -25,7 +25,9 @@ from mcp_server.runtimes.llm import (
     with_memory,
 )
 
-DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer clearly and concisely."
+# "A few sentences": a small model told only "concisely" runs into max_tokens on half of the open
+# questions of `make eval`; told this, on few.
+DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer clearly and concisely, in a few sentences."
 
 
 class ChatRuntime(Runtime):

@@ -5,27 +5,40 @@ Events, in order:
 1. ``progress`` stage ``retrieving`` (0 percent);
 2. ``step`` ``retrieval``: the passages found, numbered, each with its source;
 3. ``progress`` stage ``generating`` (50 percent);
-4. ``token`` events: the answer, written from the numbered passages only,
-   then the ``model_call`` step;
-5. ``progress`` stage ``done`` (100 percent).
+4. the ``model_call`` step, then, if the answer did not keep to the
+   passages, a ``step`` ``grounding`` saying it is replaced by a quote;
+5. ``token``: the answer;
+6. ``progress`` stage ``done`` (100 percent).
 
-Result: ``{"text": answer, "citations": [{"index", "document_id",
-"filename", "chunk", "score", "text"}], "provider", "model",
-"finish_reason", "usage"}``. The citations are the passages the
-answer refers to by their ``[n]`` markers; an answer with no marker (small
-models often leave them out) cites every passage it was given, because it
-was written from those alone. With no passage found, the answer says so
-without asking the model, which would otherwise make something up.
+Grounded, not hoped: of the passages found, the sentences nearest the
+question in meaning (``ANSWER_SENTENCES``) are what the model answers
+from, numbered by their passage. Its answer is kept only when it keeps to
+them (``keeps_to``: nearly every word it uses is theirs); otherwise the
+answer is the nearest sentence itself, quoted with its ``[n]``. So the
+answer is checked before it is sent: it arrives as one ``token`` event
+rather than word by word.
+
+Result: ``{"text": answer, "answered_from": "model" | "quote",
+"citations": [{"index", "document_id", "filename", "chunk", "score",
+"text", "quote"}], "provider", "model", "finish_reason", "usage"}``. The
+citations are the passages the answer refers to by their ``[n]`` markers,
+or, with no marker, those of the sentences it was written from; ``quote``
+is the sentence of that passage the answer rests on. With no passage
+found, the answer says so without asking the model, which would otherwise
+make something up.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
+from contract.events import TOKEN
 from mcp_server import events
 from mcp_server.events import Event, Result, RuntimeFailure
 from mcp_server.knowledge import Hit
+from mcp_server.knowledge.documents import sentences
 from mcp_server.protocol import RunRequest
 from mcp_server.runtimes.base import Runtime
 from mcp_server.runtimes.llm import (
@@ -47,6 +60,27 @@ DEFAULT_SYSTEM_PROMPT = (
 NOTHING_FOUND = "I could not find anything about this in the documents of this agent."
 EXCERPT_CHARS = 160
 _CITATION = re.compile(r"\[(\d{1,2})\]")
+# How many of the passages' sentences, the nearest the question, the model answers from.
+ANSWER_SENTENCES = 2
+# How much the words a piece shares with the question count beside its meaning.
+LEXICAL_WEIGHT = 0.5
+# An answer keeps to its sentences when at least this share of its words is theirs.
+GROUNDED_SHARE = 0.8
+_WORD = re.compile(r"[a-z0-9_]+")
+_STOPWORDS = frozenset(
+    "the a an and or of to in on at by for with from as is are was were be been it its this that these those "
+    "there their they them which who what when where how why does do did can could will would should may "
+    "not no yes so than then also into about answer question passage passages".split()
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of passage ``index`` (from 1), and how near it is to the question."""
+
+    index: int
+    text: str
+    score: float
 
 
 class RagRuntime(Runtime):
@@ -88,14 +122,23 @@ class RagRuntime(Runtime):
         provider = provider_for(request)
         calls = ModelCalls(provider, config)
         yield events.progress("generating", f"Writing the answer from {len(hits)} passages", percent=50)
-        messages[-1] = {"role": "user", "content": grounded_question(question, hits)}
+        nearest = await nearest_sentences(request.services.knowledge, question, hits)
+        messages[-1] = {"role": "user", "content": grounded_question(question, hits, nearest)}
         prompt = [{"role": "system", "content": config["system_prompt"]}, *messages]
         answer = TextCollector()
         async for event in answer.stream(calls, chat_request(config, prompt)):
-            yield event
+            if event.type != TOKEN:  # the text is checked first, and sent below
+                yield event
+        text, answered_from = answer.text.strip(), "model"
+        if not keeps_to(text, [sentence.text for sentence in nearest]):
+            best = nearest[-1]
+            text, answered_from = f"{best.text} [{best.index}]", "quote"
+            yield events.step("grounding", "The answer did not keep to the passages; quoting the nearest "
+                              f"sentence instead (passage [{best.index}]).")
+        yield events.token(text)
         yield events.done()
-        yield Result({"text": answer.text, "citations": citations(answer.text, hits), "provider": provider.name,
-                      "model": calls.model, **calls.summary()})
+        yield Result({"text": text, "answered_from": answered_from, "citations": citations(text, hits, nearest),
+                      "provider": provider.name, "model": calls.model, **calls.summary()})
 
 
 def describe_passages(hits: list[Hit]) -> str:
@@ -110,12 +153,47 @@ def describe_passages(hits: list[Hit]) -> str:
     return "\n".join(lines)
 
 
-def grounded_question(question: str, hits: list[Hit]) -> str:
-    passages = "\n\n".join(f"[{index}] (source: {hit.filename})\n{hit.text}" for index, hit in enumerate(hits, 1))
-    return f"Passages:\n\n{passages}\n\nQuestion: {question}\n\nAnswer from the passages, citing them like [1]."
+async def nearest_sentences(knowledge, question: str, hits: list[Hit]) -> list[Sentence]:
+    """The ``ANSWER_SENTENCES`` pieces of ``hits`` nearest the question, nearest last.
+
+    A piece is a sentence, or a sentence with the one before it ("It never
+    runs agents." says little alone). Near is in meaning (the embeddings'
+    cosine) and in words: the share of the question's words it has.
+    """
+    found: list[Sentence] = []
+    for index, hit in enumerate(hits, 1):
+        texts = [text.lstrip("# ") for text in sentences(hit.text, 400) if text.strip("# ")]
+        found += [Sentence(index, text, 0.0) for text in texts]
+        found += [Sentence(index, f"{before} {text}", 0.0) for before, text in zip(texts, texts[1:], strict=False)]
+    meaning = await knowledge.similarities(question, [piece.text for piece in found])
+    asked = _stems(question)
+    scores = [cosine + LEXICAL_WEIGHT * (len(asked & _stems(piece.text)) / len(asked) if asked else 0.0)
+              for cosine, piece in zip(meaning, found, strict=True)]
+    ranked = sorted(zip(scores, range(len(found)), strict=True), reverse=True)[:ANSWER_SENTENCES]
+    return [Sentence(found[i].index, found[i].text, score) for score, i in reversed(ranked)]
 
 
-def citations(answer: str, hits: list[Hit]) -> list[dict]:
+def _stems(text: str) -> set[str]:
+    """The words of ``text`` but the small ones, a plural's ``s`` dropped."""
+    return {word.removesuffix("s") for word in _WORD.findall(text.lower()) if len(word) > 2 and word not in _STOPWORDS}
+
+
+def grounded_question(question: str, hits: list[Hit], nearest: list[Sentence]) -> str:
+    lines = "\n".join(f"[{s.index}] (source: {hits[s.index - 1].filename}) {s.text}" for s in reversed(nearest))
+    return f"Passages:\n\n{lines}\n\nQuestion: {question}\n\nAnswer from the passages, citing them like [1]."
+
+
+def keeps_to(answer: str, sources: list[str]) -> bool:
+    """Whether nearly every word the answer uses (but the small ones) is in ``sources``."""
+    words = [word for word in _WORD.findall(answer.lower()) if len(word) > 2 and word not in _STOPWORDS]
+    if not words:
+        return False
+    known = set(_WORD.findall(" ".join(sources).lower()))
+    return sum(word in known for word in words) / len(words) >= GROUNDED_SHARE
+
+
+def citations(answer: str, hits: list[Hit], nearest: list[Sentence]) -> list[dict]:
     cited = sorted({int(number) for number in _CITATION.findall(answer) if 1 <= int(number) <= len(hits)})
-    numbers = cited or range(1, len(hits) + 1)
-    return [{"index": number, **hits[number - 1].as_dict()} for number in numbers]
+    numbers = cited or sorted({sentence.index for sentence in nearest})
+    quotes = {sentence.index: sentence.text for sentence in nearest}  # the nearest last: it wins
+    return [{"index": number, **hits[number - 1].as_dict(), "quote": quotes.get(number)} for number in numbers]

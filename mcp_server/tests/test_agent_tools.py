@@ -71,6 +71,12 @@ async def test_the_clock_tells_the_time_in_a_time_zone():
     assert result["weekday"] == moment.strftime("%A")
 
 
+async def test_the_clock_takes_a_loosely_spelled_zone_for_the_one_it_names():
+    for asked in ("America/New-York", "america/new york", "AMERICA/NEW_YORK"):
+        result = await AGENT_TOOLS["current_time"].call({"timezone": asked}, CONTEXT)
+        assert result["timezone"] == "America/New_York"
+
+
 async def test_the_clock_refuses_an_unknown_time_zone():
     with pytest.raises(ToolError, match="Unknown time zone 'Mars/Olympus'"):
         await AGENT_TOOLS["current_time"].call({"timezone": "Mars/Olympus"}, CONTEXT)

@@ -15,11 +15,11 @@ async def test_it_streams_the_reply_as_tokens_and_returns_the_text(stub, service
         ("token", {"content": "Paris"}),
         ("token", {"content": " is the capital."}),
         # The stub counts words of the prompt (the default system prompt and the message) and one token a delta.
-        model_call("answer", "stop", 12, 2),
+        model_call("answer", "stop", 16, 2),
         ("progress", {"stage": "done", "message": "Done", "percent": 100}),
         ("result", {"output": {"text": "Paris is the capital.", "provider": "openai", "model": "stub-model",
                                "finish_reason": "stop",
-                               "usage": {"calls": 1, "prompt_tokens": 12, "completion_tokens": 2}}}),
+                               "usage": {"calls": 1, "prompt_tokens": 16, "completion_tokens": 2}}}),
     ]
 
 
@@ -104,7 +104,7 @@ def test_it_runs_through_execute_with_the_openai_provider(client, stub):
                                                                  ("token", {"content": " there"})]
     assert events[-1] == ("result", {"output": {"text": "Hi there", "provider": "openai", "model": "gpt-4o-mini",
                                                 "finish_reason": "stop",
-                                                "usage": {"calls": 1, "prompt_tokens": 10, "completion_tokens": 2}}})
+                                                "usage": {"calls": 1, "prompt_tokens": 14, "completion_tokens": 2}}})
 
 
 def test_it_streams_a_provider_timeout_as_an_error_event(client, stub):

@@ -134,12 +134,12 @@ async def test_in_json_mode_an_unusable_decision_goes_straight_to_the_answer(stu
 async def test_in_json_mode_a_decision_is_shown_the_worked_examples_nearest_the_request(stub, json_mode):
     stub.script(text('{"tool": "answer"}'), text("Hi!"))
 
-    await run_in_process("tools", {}, {"message": "What time is it in Berlin?"}, json_mode)
+    await run_in_process("tools", {}, {"message": "What time is it in Paris, please?"}, json_mode)
 
     decision = stub.requests[0]["body"]
     # The system prompt, two worked examples (request, decision), then the request; the nearest example last.
     messages = decision["messages"]
-    assert [message["role"] for message in messages] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert [message["role"] for message in messages] == ["system", *["user", "assistant"] * 2, "user"]
     assert messages[3:5] == [{"role": "user", "content": "What time is it in Paris?"},
                              {"role": "assistant",
                               "content": '{"tool": "current_time", "arguments": {"timezone": "Europe/Paris"}}'}]
@@ -173,7 +173,7 @@ def test_the_answer_grammar_holds_the_answer_to_the_facts_of_the_results():
 
     grammar = loop._answer_grammar()
 
-    assert grammar.startswith('root ::= lead "395" lead "12:05 on Monday, 7 December 2026" tail\n')
+    assert grammar.startswith('root ::= lead "395" lead "12:05 on Monday, 7 December 2026 (UTC)" tail\n')
     assert "0-9" not in grammar  # no digits of the model's own
 
 
