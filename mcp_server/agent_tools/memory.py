@@ -92,7 +92,8 @@ class Remember(AgentTool):
         ToolExample("My name is Ada.", {"key": "name", "value": "Ada"},
                     {"remembered": "name", "namespace": "default"}, "Nice to meet you, Ada! I will remember that."),
         ToolExample("Remember that my favourite colour is green.", {"key": "favourite_colour", "value": "green"},
-                    {"remembered": "favourite_colour", "namespace": "default"}, "Noted: your favourite colour is green."),
+                    {"remembered": "favourite_colour", "namespace": "default"},
+                    "Noted: your favourite colour is green."),
     )
 
     async def call(self, arguments: dict[str, Any], context: ToolContext) -> Any:
