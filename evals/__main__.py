@@ -11,7 +11,9 @@ set); the figures also go to
 ``$VAR_DIR/evals/latest.json``. The exit status is 1 when a target is missed.
 
 ``--slice N`` runs the first N cases of each set and checks no target
-(the test suite runs a slice to keep the harness working).
+(the test suite runs a slice to keep the harness working). ``--set
+OPTION=JSON`` changes an option of every agent evaluated, to measure a
+setting (``--set repeat_penalty=1 --set stop_loops=false``).
 """
 
 from __future__ import annotations
@@ -57,10 +59,10 @@ async def run_case(services: Services, runtime_name: str, config: dict, input_da
     return Run.of(events, time.monotonic() - started)
 
 
-async def evaluate_tools(services: Services, cases: tuple[ToolCase, ...], log) -> dict:
+async def evaluate_tools(services: Services, cases: tuple[ToolCase, ...], log, options: dict) -> dict:
     rows = []
     for case in cases:
-        run = await run_case(services, "tools", TOOLS_CONFIG, {"message": case.question}, "eval-tools")
+        run = await run_case(services, "tools", {**TOOLS_CONFIG, **options}, {"message": case.question}, "eval-tools")
         called, right = tool_answer_right(case, run)
         rows.append({"question": case.question, "called": called, "right": right, "looped": run.looped,
                      "cut": run.finish_reason == "length", "answer": run.text, "error": run.error,
@@ -69,14 +71,14 @@ async def evaluate_tools(services: Services, cases: tuple[ToolCase, ...], log) -
     return _summary("tools", rows, "called")
 
 
-async def evaluate_rag(services: Services, cases: tuple[RagCase, ...], log) -> dict:
+async def evaluate_rag(services: Services, cases: tuple[RagCase, ...], log, options: dict) -> dict:
     agent_id = "eval-rag"
     for number, path in enumerate(sorted(SEED_DOCUMENTS.glob("*.md")), 1):
         await services.knowledge.put_document(agent_id, f"seed-{number}", path.name, "text/markdown",
                                               path.read_bytes())
     rows = []
     for case in cases:
-        run = await run_case(services, "rag", RAG_CONFIG, {"question": case.question}, agent_id)
+        run = await run_case(services, "rag", {**RAG_CONFIG, **options}, {"question": case.question}, agent_id)
         holds, cited = rag_answer_right(case, run)
         rows.append({"question": case.question, "holds": holds, "cited": cited, "right": holds and cited,
                      "looped": run.looped, "cut": run.finish_reason == "length", "answer": run.text,
@@ -85,10 +87,10 @@ async def evaluate_rag(services: Services, cases: tuple[RagCase, ...], log) -> d
     return _summary("rag", rows, "cited")
 
 
-async def evaluate_chat(services: Services, cases: tuple[ChatCase, ...], log) -> dict:
+async def evaluate_chat(services: Services, cases: tuple[ChatCase, ...], log, options: dict) -> dict:
     rows = []
     for case in cases:
-        config = {**CHAT_CONFIG, **({"system_prompt": case.system_prompt} if case.system_prompt else {})}
+        config = {**CHAT_CONFIG, **({"system_prompt": case.system_prompt} if case.system_prompt else {}), **options}
         run = await run_case(services, "chat", config, {"message": case.prompt}, "eval-chat")
         right = not run.looped and run.finish_reason == "stop" and bool(run.text.strip())
         rows.append({"question": case.prompt, "right": right, "looped": run.looped,
@@ -142,7 +144,10 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=["tools", "rag", "chat"], default=["tools", "rag", "chat"])
     parser.add_argument("--json", type=Path, default=None, help="where to write the figures")
     parser.add_argument("--quiet", action="store_true", help="only the table")
+    parser.add_argument("--set", action="append", default=[], metavar="OPTION=JSON", type=_option,
+                        help="an agent option for every case, e.g. repeat_penalty=1")
     args = parser.parse_args(argv)
+    options = dict(args.set)
     log = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
     pick = (lambda cases: cases[: args.slice]) if args.slice else (lambda cases: cases)
     with tempfile.TemporaryDirectory(prefix="evals-") as data_dir:
@@ -152,20 +157,31 @@ async def main(argv: list[str] | None = None) -> int:
         try:
             results = []
             if "tools" in args.only:
-                results.append(await evaluate_tools(services, pick(TOOLS), log))
+                results.append(await evaluate_tools(services, pick(TOOLS), log, options))
             if "rag" in args.only:
-                results.append(await evaluate_rag(services, pick(RAG), log))
+                results.append(await evaluate_rag(services, pick(RAG), log, options))
             if "chat" in args.only:
-                results.append(await evaluate_chat(services, pick(CHAT), log))
+                results.append(await evaluate_chat(services, pick(CHAT), log, options))
         finally:
             await services.aclose()
     text, met = table(results, check_targets=args.slice is None)
     print(text)
     target = args.json or Path(os.environ.get("VAR_DIR") or REPO / "var") / "evals" / "latest.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps({"results": results, "targets_met": met, "slice": args.slice}, indent=2))
+    target.write_text(json.dumps({"results": results, "targets_met": met, "slice": args.slice, "options": options},
+                                 indent=2))
     print(f"Figures written to {target}")
     return 0 if met or args.slice else 1
+
+
+def _option(text: str) -> tuple[str, object]:
+    name, _, value = text.partition("=")
+    if not name or not value:
+        raise argparse.ArgumentTypeError(f"expected OPTION=JSON, got {text!r}")
+    try:
+        return name, json.loads(value)
+    except ValueError:
+        return name, value  # a plain string
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from evals.cases import RagCase, ToolCase
+from mcp_server.runtimes.llm import repeating
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -42,7 +43,8 @@ class Run:
 
     @property
     def looped(self) -> bool:
-        return self.finish_reason == "repetition"
+        """Ended for repeating itself, or (the detector off) ending in a repeat."""
+        return self.finish_reason == "repetition" or repeating(self.text)
 
 
 def numbers_in(text: str) -> set[str]:

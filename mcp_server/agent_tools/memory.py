@@ -90,16 +90,21 @@ class Remember(AgentTool):
     }
     examples = (
         ToolExample("My name is Ada.", {"key": "name", "value": "Ada"},
-                    {"remembered": "name", "namespace": "default"}, "Nice to meet you, Ada! I will remember that."),
+                    {"remembered": "name", "value": "Ada", "namespace": "default"},
+                    "Nice to meet you, Ada! I will remember that."),
         ToolExample("Remember that my favourite colour is green.", {"key": "favourite_colour", "value": "green"},
-                    {"remembered": "favourite_colour", "namespace": "default"},
+                    {"remembered": "favourite_colour", "value": "green", "namespace": "default"},
                     "Noted: your favourite colour is green."),
     )
 
     async def call(self, arguments: dict[str, Any], context: ToolContext) -> Any:
         namespace = arguments.get("namespace") or "default"
         _pad(context).keep(namespace, arguments["key"], arguments["value"])
-        return {"remembered": arguments["key"], "namespace": namespace}
+        return {"remembered": arguments["key"], "value": arguments["value"], "namespace": namespace}
+
+    def answer_facts(self, result: Any) -> list[str]:
+        value = result.get("value") if isinstance(result, dict) else None
+        return [value] if isinstance(value, str) and len(value) <= 200 else []
 
 
 class Recall(AgentTool):

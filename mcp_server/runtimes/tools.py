@@ -420,7 +420,7 @@ class ReActLoop:
         answered without one) closest in meaning to this request: the
         request, then the JSON decision taken for it.
         """
-        shown = [*await self._nearest_examples(self.messages[-1]["content"], WORKED_DECISIONS)]
+        shown = await self._nearest_examples(self.messages[-1]["content"], WORKED_DECISIONS)
         turns: list[dict[str, str]] = []
         for tool, example in shown:
             decision = {"tool": ANSWER} if tool is None else {"tool": tool.name, "arguments": example.arguments}

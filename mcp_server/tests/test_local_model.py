@@ -58,6 +58,19 @@ def test_the_seeded_calculator_calls_the_calculator_and_states_its_result(client
     assert purposes[0] == "decision" and purposes[-1] == "answer"
 
 
+def test_the_seeded_assistant_remembers_what_it_is_told(client):
+    # The seeded Assistant's config and suggested input (agents/management/commands/seed_demo.py).
+    body = execute_body({"tools": ["remember", "recall", "current_time"], "max_tokens": 200}, runtime="tools",
+                        input_data={"message": "My favourite colour is teal."})
+
+    events = stream_events(client, body, SSE)
+
+    assert events[-1][0] == "result", events[-1]
+    memory = [data for kind, data in events if kind == "memory"]
+    assert [(item["key"], item["value"]) for item in memory] == [("favourite_colour", "teal")]
+    assert "teal" in events[-1][1]["output"]["text"].lower()
+
+
 def test_closing_the_stream_stops_a_long_local_generation(client):
     long_story = execute_body({"max_tokens": 4000, "temperature": 1.0}, runtime="chat",
                               input_data={"message": "Write a very long story about the sea."})

@@ -60,7 +60,7 @@ async def test_remember_emits_a_memory_event_with_its_call(stub, services):
 
     assert event_types(run)[1:4] == ["tool_call", "memory", "tool_result"]
     assert run[2][1] == {"namespace": "default", "key": "favourite_colour", "value": "teal"}
-    assert run[3][1]["result"] == {"remembered": "favourite_colour", "namespace": "default"}
+    assert run[3][1]["result"] == {"remembered": "favourite_colour", "value": "teal", "namespace": "default"}
 
 
 async def test_recall_finds_by_meaning_among_what_the_run_was_given_and_what_it_remembered(stub, services):
