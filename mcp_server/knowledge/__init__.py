@@ -67,7 +67,7 @@ class KnowledgeBase:
         self.limits = limits or ReadLimits()
         self.index_timeout = index_timeout
         self._embedder = embedder or _shared_embedder
-        # Vectors of fixed texts compared again and again (the tools' worked examples); a few hundred at most.
+        # Vectors of the fixed texts ``similarities`` is asked about again and again (the tools' worked examples).
         self._text_vectors: dict[str, Any] = {}
         self._indexes: OrderedDict[str, AgentIndex] = OrderedDict()
         self._indexes_lock = threading.Lock()
@@ -111,13 +111,21 @@ class KnowledgeBase:
         """The ``k`` passages of the agent's documents that best match ``query``, best first."""
         return await asyncio.to_thread(self._search, agent_id, query, k)
 
-    async def similarities(self, query: str, texts: list[str]) -> list[float]:
-        """How close each of ``texts`` is in meaning to ``query`` (cosine, -1..1); the texts' vectors are kept."""
-        return await asyncio.to_thread(self._similarities, query, texts)
+    async def similarities(self, query: str, texts: list[str], *, fixed: bool = False) -> list[float]:
+        """How close each of ``texts`` is in meaning to ``query`` (cosine, -1..1).
 
-    def _similarities(self, query: str, texts: list[str]) -> list[float]:
+        ``fixed`` texts (the tools' worked examples: the same few hundred in
+        every run) have their vectors kept; others (passages' sentences) are
+        embedded each time, so the process does not keep every text it saw.
+        """
+        return await asyncio.to_thread(self._similarities, query, texts, fixed)
+
+    def _similarities(self, query: str, texts: list[str], fixed: bool) -> list[float]:
         import numpy as np
 
+        if not fixed:
+            vectors = self._embedder.embed([query, *texts])
+            return [float(score) for score in vectors[1:] @ vectors[0]]
         missing = [text for text in dict.fromkeys(texts) if text not in self._text_vectors]
         if missing:
             self._text_vectors.update(zip(missing, self._embedder.embed(missing), strict=True))

@@ -456,7 +456,9 @@ class ReActLoop:
         try:
             if services is None:
                 raise LookupError("no services")
-            scores = await services.knowledge.similarities(request, [example.request for _, example in candidates])
+            scores = await services.knowledge.similarities(
+                request, [example.request for _, example in candidates], fixed=True
+            )
         except Exception as error:
             logger.warning("worked examples not ranked (%s): showing the first of each", error)
             firsts = {id(tool): (tool, example) for tool, example in reversed(candidates)}
