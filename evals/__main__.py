@@ -30,9 +30,7 @@ from pathlib import Path
 
 from evals.cases import CHAT, RAG, TOOLS, ChatCase, RagCase, ToolCase
 from evals.scoring import Run, rag_answer_right, tool_answer_right
-from mcp_server.protocol import AgentSpec, RunRequest
-from mcp_server.runs import ActiveRuns, execute_run
-from mcp_server.runtimes import get_runtime
+from mcp_server.runs import run_in_process
 from mcp_server.services import Services
 from mcp_server.settings import load_settings
 
@@ -47,16 +45,10 @@ _ids = itertools.count(1)
 
 
 async def run_case(services: Services, runtime_name: str, config: dict, input_data: dict, agent_id: str) -> Run:
-    runtime = get_runtime(runtime_name)
-    request = RunRequest(
-        execution_id=f"eval-{next(_ids)}",
-        agent=AgentSpec(id=agent_id, name="Evaluated agent", runtime=runtime_name, config=runtime.check_config(config)),
-        input_data=input_data,
-        services=services,
-    )
     started = time.monotonic()
-    events = [(event.type, event.data) async for event in execute_run(runtime, request, ActiveRuns())]
-    return Run.of(events, time.monotonic() - started)
+    events = await run_in_process(runtime_name, config, input_data, services, agent_id=agent_id,
+                                  execution_id=f"eval-{next(_ids)}")
+    return Run.of([(event.type, event.data) for event in events], time.monotonic() - started)
 
 
 async def evaluate_tools(services: Services, cases: tuple[ToolCase, ...], log, options: dict) -> dict:

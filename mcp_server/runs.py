@@ -36,8 +36,8 @@ from mcp_server.events import (
     interrupt_event,
     result_event,
 )
-from mcp_server.protocol import RunRequest
-from mcp_server.runtimes import Runtime
+from mcp_server.protocol import AgentSpec, Resume, RunRequest
+from mcp_server.runtimes import Runtime, get_runtime
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,23 @@ class ActiveRuns:
 
     def __init__(self) -> None:
         self.count = 0
+
+
+async def run_in_process(
+    runtime_name: str, config: dict, input_data: dict, services, *, agent_id: str, execution_id: str,
+    resume: Resume | None = None,
+) -> list[Event]:
+    """Every event of one run, supervised as ``/execute`` runs it, without HTTP (tests, ``make eval``)."""
+    runtime = get_runtime(runtime_name)
+    request = RunRequest(
+        execution_id=execution_id,
+        agent=AgentSpec(id=agent_id, name="In-process agent", runtime=runtime_name,
+                        config=runtime.check_config(config)),
+        input_data=input_data,
+        services=services,
+        resume=resume,
+    )
+    return [event async for event in execute_run(runtime, request, ActiveRuns())]
 
 
 async def execute_run(runtime: Runtime, request: RunRequest, active_runs: ActiveRuns) -> AsyncIterator[Event]:

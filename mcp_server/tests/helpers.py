@@ -10,9 +10,8 @@ from unittest.mock import ANY
 import httpx
 from httpx_sse import connect_sse
 
-from mcp_server.protocol import AgentSpec, Resume, RunRequest
-from mcp_server.runs import ActiveRuns, execute_run
-from mcp_server.runtimes import get_runtime
+from mcp_server import runs
+from mcp_server.protocol import Resume
 
 SSE = {"Accept": "text/event-stream"}
 JSON = {"Accept": "application/json"}
@@ -49,15 +48,9 @@ async def run_in_process(
     resume: Resume | None = None,
 ) -> list[tuple[str, dict]]:
     """Run a runtime in this process, supervised as the server does, and return ``(type, data)`` pairs."""
-    runtime = get_runtime(runtime_name)
-    request = RunRequest(
-        execution_id=f"test-{next(_execution_numbers)}",
-        agent=AgentSpec(id=agent_id, name="Test agent", runtime=runtime_name, config=runtime.check_config(config)),
-        input_data=input_data,
-        services=services,
-        resume=resume,
-    )
-    return [(event.type, event.data) async for event in execute_run(runtime, request, ActiveRuns())]
+    events = await runs.run_in_process(runtime_name, config, input_data, services, agent_id=agent_id,
+                                       execution_id=f"test-{next(_execution_numbers)}", resume=resume)
+    return [(event.type, event.data) for event in events]
 
 
 def event_types(events: list[tuple[str, dict]]) -> list[str]:
