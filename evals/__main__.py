@@ -1,7 +1,7 @@
 """``python -m evals`` (``make eval``): the seeded agents' runtimes on a fixed set, with the embedded model.
 
 Each case runs through the agent server's own supervised runner
-(``mcp_server.runs.execute_run``) with the local provider and the
+(``mcp_server.runs.run_in_process``) with the local provider and the
 runtime's defaults, as a new user's first runs do. The table gives, per
 set, how many answers were right, how many times the tool was called (or
 the right document cited), how many runs looped and how many stopped at
