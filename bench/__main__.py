@@ -27,7 +27,7 @@ FULL = {
     "latency": {"executions": 10, "rate": 100, "seconds": 10},
     "start": {"samples": 50},
     "sse": {"samples": 50, "streams": 200},
-    "concurrency": {"ladder": [100, 250, 500, 750, 1000], "rate": 4, "seconds": 10, "starts_per_second": 25},
+    "concurrency": {"ladder": [10, 100, 500, 1000, 2000], "rate": 4, "seconds": 10, "starts_per_second": 25},
     "replay": {"events": 10_000},
     "runs_page": {"executions": 1_000_000},
 }
@@ -68,7 +68,7 @@ async def measure(stack, sizes, only=None):
         "start_latency": lambda: scenarios.start_latency(api, owner, sizes["start"]["samples"]),
         "sse": lambda: scenarios.start_latency_with_streams(api, owner, **sizes["sse"]),
         "concurrency": lambda: scenarios.concurrency(
-            api, owner, load["ladder"], load["rate"], load["seconds"], load["starts_per_second"]
+            api, owner, load["ladder"], load["rate"], load["seconds"], load["starts_per_second"], stack.cpu_seconds
         ),
         "replay": lambda: scenarios.replay(api, owner, sizes["replay"]["events"]),
         "runs_page": lambda: scenarios.runs_page(api, owner, sizes["runs_page"]["executions"]),
@@ -163,7 +163,27 @@ def table(results):
     width = max(len(row[0]) for row in rows)
     lines = [f"{name:<{width}}  {value:>18}  {note}" for name, value, note in rows]
     lines.append(f"{'every event stored and received once':<{width}}  {'yes' if verified else 'NO':>18}")
+    if steps:
+        lines += ["", *ladder_table(steps, results["concurrency"]["cost_spread"])]
     return "\n".join(lines), verified
+
+
+def ladder_table(steps, spread):
+    """The concurrency ladder, one step a line: latency, delivery and CPU per event of each process."""
+    names = list(steps[0]["cpu_us_per_event"])
+    head = f"{'streams':>7}  {'events/s':>8}  {'p50 / p99 ms':>16}  {'pass':>4}  " + "  ".join(
+        f"{name + ' us/event':>22}" for name in names
+    )
+    lines = [head]
+    for step in steps:
+        latency = f"{step['p50_ms']} / {step['p99_ms']}"
+        costs = "  ".join(f"{step['cpu_us_per_event'][name]:>22,}" for name in names)
+        passed = "yes" if step["passed"] else "no"
+        lines.append(f"{step['executions']:>7,}  {step['delivered_events_per_second']:>8,}  {latency:>16}  {passed:>4}  {costs}")
+    lines.append(
+        f"{'dearest / cheapest':>44}  " + "  ".join(f"{str(spread[name]) + 'x':>22}" for name in names)
+    )
+    return lines
 
 
 def main(argv=None):
@@ -177,7 +197,7 @@ def main(argv=None):
         "--seconds", type=float, help="how long the latency run and each concurrency step stream (default 10)"
     )
     parser.add_argument(
-        "--ladder", type=int, nargs="+", help="concurrent executions to try, in order (default 100 250 500 750 1000)"
+        "--ladder", type=int, nargs="+", help="concurrent executions to try, in order (default 10 100 500 1000 2000)"
     )
     parser.add_argument(
         "--only",

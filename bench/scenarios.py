@@ -251,12 +251,16 @@ def pending_executions(agent_id, count):
     return [str(row.id) for row in rows]
 
 
-async def sustained(api, owner, executions, rate_per_execution, seconds, ramp):
+async def sustained(api, owner, executions, rate_per_execution, seconds, ramp, cpu_seconds):
     """Latency while ``executions`` stream at once, measured once all of them are streaming.
 
     Starts are spread over ``ramp`` seconds, as load arrives in life; only
     events emitted after the last start count, so what is measured is the
     load sustained, not the burst of starting hundreds of runs at once.
+
+    The cost of an event is measured in the same steady window: the CPU
+    each process (``cpu_seconds()``, by name) spent from the last start
+    until ``seconds`` later, over the events the sockets received in it.
     """
     tokens = int(rate_per_execution * (seconds + ramp))
     config = {"steps": 0, "tokens": tokens, "delay_ms": int(1000 / rate_per_execution), "stamp": True}
@@ -267,15 +271,26 @@ async def sustained(api, owner, executions, rate_per_execution, seconds, ramp):
         starts.append(asyncio.create_task(watcher.start_agent()))
         await asyncio.sleep(ramp / executions)
     ids = await asyncio.gather(*starts)
-    all_started = time.time()
-    await asyncio.gather(*(w.wait(i, seconds * 10 + ramp + 60) for w, i in zip(watchers, ids)))
-    verified = await verify(watchers, ids, tokens + FRAME_EVENTS)
+    all_started, spent_before = time.time(), cpu_seconds()
+    # Every run streams at least ``seconds`` more: the first started ends about then.
+    await asyncio.sleep(seconds)
+    window_ended, spent_after = time.time(), cpu_seconds()
+    try:
+        await asyncio.gather(*(w.wait(i, seconds * 10 + ramp + 60) for w, i in zip(watchers, ids)))
+        verified = await verify(watchers, ids, tokens + FRAME_EVENTS)
+    except TimeoutError:
+        verified = False  # a collapsed step: some run never ended in time
     values = [
         received_at - message["content"]["emitted_at"]
         for watcher, execution_id in zip(watchers, ids)
         for _, kind, received_at, message in watcher.received[execution_id]
         if kind == "agent_event" and message["content"].get("emitted_at", 0) >= all_started
     ]
+    in_window = sum(
+        all_started <= record[2] < window_ended
+        for watcher, execution_id in zip(watchers, ids)
+        for record in watcher.received[execution_id]
+    )
     await close_all(watchers)
     return {
         "offered_events_per_second": executions * rate_per_execution,
@@ -285,22 +300,50 @@ async def sustained(api, owner, executions, rate_per_execution, seconds, ramp):
         "p99_ms": ms(percentile(values, 0.99)),
         "max_ms": ms(max(values) if values else None),
         "verified": verified,
+        "delivered_events_per_second": round(in_window / (window_ended - all_started)),
+        "cpu_us_per_event": {
+            name: round((spent_after[name] - spent_before[name]) * 1e6 / max(in_window, 1))
+            for name in spent_before
+        },
     }
 
 
-async def concurrency(api, owner, ladder, rate_per_execution, seconds, starts_per_second, p99_limit=0.25):
-    """The most executions streaming at once with no lost event and p99 latency under the limit."""
+async def concurrency(
+    api, owner, ladder, rate_per_execution, seconds, starts_per_second, cpu_seconds, p99_limit=0.25
+):
+    """The most executions streaming at once with no lost event and p99 latency under the limit.
+
+    Every step of the ladder runs, past a failed one too, so the whole
+    curve (latency and CPU per event against streams) is printed; the
+    figure is the last step of the unbroken run of passes from the bottom.
+    """
     steps = []
-    best = 0
+    best, broken = 0, False
     for executions in ladder:
+        if steps:
+            await asyncio.sleep(SETTLE_SECONDS)
         ramp = executions / starts_per_second
-        result = await sustained(api, owner, executions, rate_per_execution, seconds, ramp)
+        result = await sustained(api, owner, executions, rate_per_execution, seconds, ramp, cpu_seconds)
         passed = result["verified"] and result["p99_ms"] is not None and result["p99_ms"] < p99_limit * 1000
         steps.append({"executions": executions, **result, "passed": passed})
-        if not passed:
-            break
-        best = executions
-    return {"max_concurrent_executions": best, "p99_limit_ms": p99_limit * 1000, "steps": steps}
+        broken |= not passed
+        if not broken:
+            best = executions
+    return {
+        "max_concurrent_executions": best,
+        "p99_limit_ms": p99_limit * 1000,
+        "steps": steps,
+        "cost_spread": cost_spread(steps),
+    }
+
+
+def cost_spread(steps):
+    """Per process, the dearest step's CPU per event over the cheapest's (1.0 is a flat curve)."""
+    spread = {}
+    for name in steps[0]["cpu_us_per_event"] if steps else ():
+        costs = [step["cpu_us_per_event"][name] for step in steps if step["cpu_us_per_event"][name] > 0]
+        spread[name] = round(max(costs) / min(costs), 2) if costs else None
+    return spread
 
 
 async def replay(api, owner, events):

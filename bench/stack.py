@@ -1,6 +1,7 @@
 """The processes a benchmark run needs, on a fresh SQLite database of its own."""
 
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,7 @@ class BenchStack:
         self.env["MCP_AGENT_TOKEN"] = mcp.token
         self.worker = self._keep(start_worker(self.env, concurrency=self.worker_concurrency))
         self.api = self._keep(start_api(self.env))
+        self.measured = {"api": self.api, "worker": self.worker, "agent server": mcp}
         # This process reads and verifies the same database.
         for key, value in self.env.items():
             if value is None:
@@ -71,6 +73,13 @@ class BenchStack:
         argv = [sys.executable, "-m", "bench.naive", *map(str, execution_ids)]
         return self._keep(ManagedProcess(argv, env={**self.env, "CHANNEL_LAYER": "core"}, name="naive").start())
 
+    def cpu_seconds(self):
+        """CPU seconds (user + system) spent so far by each process: api, worker, agent server, and this client."""
+        spent = {name: group_cpu_seconds(process.pid) for name, process in self.measured.items()}
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        spent["bench client"] = usage.ru_utime + usage.ru_stime
+        return spent
+
     def _keep(self, process):
         self.processes.append(process)
         return process
@@ -78,3 +87,25 @@ class BenchStack:
     def stop(self):
         for process in reversed(self.processes):
             process.stop()
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(pgid):
+    """The CPU seconds of every live process in process group ``pgid``, read from /proc (Linux).
+
+    Each process the stack starts leads a group of its own, so this counts a
+    worker's pool children or a server's helpers too.
+    """
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name (field 2) may hold spaces: split after its closing parenthesis.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        # fields[0] is field 3 (state): pgrp is field 5, utime and stime fields 14 and 15.
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / TICKS

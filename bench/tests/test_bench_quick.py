@@ -27,7 +27,12 @@ def test_a_quick_benchmark_run_verifies_every_event_and_writes_its_figures(tmp_p
     assert results["throughput"]["verified"] and results["naive"]["verified"] and results["replay"]["verified"]
     assert results["latency"]["events"] > 0
     assert results["sse"]["verified"] and results["sse"]["streams"] == 10
-    assert results["concurrency"]["steps"][0]["verified"]
+    step = results["concurrency"]["steps"][0]
+    assert step["verified"]
+    # The cost curve: CPU per delivered event for each process, in the steady window.
+    assert set(step["cpu_us_per_event"]) == {"api", "worker", "agent server", "bench client"}
+    assert step["delivered_events_per_second"] > 0 and sum(step["cpu_us_per_event"].values()) > 0
+    assert "dearest / cheapest" in output
     assert results["ratio_to_naive"] > 0
     assert results["runs_page"]["verified"]
     assert "delivered events/s (ours)" in output
@@ -40,5 +45,5 @@ def test_duration_and_scale_come_from_the_command_line_without_touching_the_defa
 
     assert sizes["latency"]["seconds"] == sizes["concurrency"]["seconds"] == 30
     assert sizes["concurrency"]["ladder"] == [500, 750]
-    assert FULL["concurrency"]["ladder"] == [100, 250, 500, 750, 1000] and FULL["latency"]["seconds"] == 10
+    assert FULL["concurrency"]["ladder"] == [10, 100, 500, 1000, 2000] and FULL["latency"]["seconds"] == 10
     assert sized(FULL) == FULL
