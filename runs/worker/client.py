@@ -8,11 +8,11 @@ agent server through this module.
 """
 
 import asyncio
+import json
 from contextlib import asynccontextmanager
 
-import httpx
+import aiohttp
 from django.conf import settings
-from httpx_sse import SSEError, aconnect_sse
 
 from runs.agent_server import (  # noqa: F401
     AgentServerError,
@@ -23,50 +23,80 @@ from runs.agent_server import (  # noqa: F401
     AgentServerUnavailable,
     auth_headers,
     error_for_response,
-    error_for_transport,
     index_document,
     remove_document,
     search_knowledge,
 )
 
+from .sse import EventStreamParser
+
 # --- Runs: the SSE stream, on the worker's event loop -----------------------------------------
+#
+# aiohttp rather than httpx here: every event of every run is read through
+# this, and aiohttp parses HTTP (the chunked body included) in C, where
+# httpx's h11 does it in Python; with hundreds of runs at a few events a
+# second each, reading was most of the worker's CPU (docs/performance.md).
+
+
+class RunStream:
+    """The events of one run's stream, as ``ServerSentEvent``s."""
+
+    def __init__(self, response):
+        self.response = response
+
+    async def aiter_sse(self):
+        parser = EventStreamParser()
+        async for chunk in self.response.content.iter_any():
+            for event in parser.feed(chunk):
+                yield event
 
 
 @asynccontextmanager
 async def open_run_stream(payload):
-    """POST /execute and yield its SSE event source; raises AgentServerError for an error answer.
+    """POST /execute and yield its ``RunStream``; raises AgentServerError for an error answer.
 
     Closing the stream (leaving the block, or cancelling) cancels the run on
     the agent server.
     """
+    url = f"{settings.AGENTS['MCP_URL']}/execute"
     try:
-        async with aconnect_sse(_stream_client(), "POST", f"{settings.AGENTS['MCP_URL']}/execute", json=payload) as source:
-            response = source.response
-            if response.status_code >= 400:
-                body = (await response.aread()).decode("utf-8", "replace")
-                raise error_for_response(response.status_code, body)
-            yield source
-    except SSEError as exc:  # an httpx error too, but the server's fault, not the network's
-        raise AgentServerProtocolError(f"Agent service sent a malformed stream: {exc}") from None
-    except httpx.HTTPError as exc:
-        raise error_for_transport(exc) from None
+        async with _stream_session().post(url, data=json.dumps(payload), headers=STREAM_HEADERS) as response:
+            if response.status >= 400:
+                body = (await response.read()).decode("utf-8", "replace")
+                raise error_for_response(response.status, body)
+            if response.content_type != "text/event-stream":
+                raise AgentServerProtocolError(
+                    f"Agent service sent a malformed stream: expected text/event-stream, got {response.content_type!r}"
+                )
+            yield RunStream(response)
+    except aiohttp.ClientConnectorError:
+        raise AgentServerUnavailable(f"Agent service unreachable at {settings.AGENTS['MCP_URL']}.") from None
+    except TimeoutError:  # aiohttp's timeouts are TimeoutErrors
+        raise AgentServerTimeout("Agent service timed out.") from None
+    except aiohttp.ClientError as exc:
+        raise AgentServerUnavailable(f"Connection to the agent service failed: {type(exc).__name__}.") from None
 
 
-_stream_clients = {}
+STREAM_HEADERS = {"Accept": "text/event-stream", "Content-Type": "application/json"}
+_stream_sessions = {}
 
 
-def _stream_client():
-    """One pooled client per event loop (the worker has one), made on first use."""
+def _stream_session():
+    """One pooled session per event loop (the worker has one), made on first use."""
     loop = asyncio.get_running_loop()
-    client = _stream_clients.get(loop)
-    if client is None:
+    session = _stream_sessions.get(loop)
+    if session is None:
         config = settings.AGENTS
-        timeout = httpx.Timeout(
-            connect=config["MCP_CONNECT_TIMEOUT"], read=config["MCP_READ_TIMEOUT"], write=10.0, pool=10.0
+        session = _stream_sessions[loop] = aiohttp.ClientSession(
+            headers=auth_headers(),
+            # No total: a run streams as long as it runs. A read waits at most MCP_READ_TIMEOUT
+            # (the agent server pings a silent run well within it).
+            timeout=aiohttp.ClientTimeout(
+                total=None, connect=config["MCP_CONNECT_TIMEOUT"], sock_read=config["MCP_READ_TIMEOUT"]
+            ),
+            # No cap on connections: each run holds one for its whole stream.
+            connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30),
+            # The agent server's address comes from settings, never from the environment's proxies.
+            trust_env=False,
         )
-        client = _stream_clients[loop] = httpx.AsyncClient(
-            headers={"Accept": "text/event-stream", **auth_headers()},
-            timeout=timeout,
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
-        )
-    return client
+    return session
