@@ -87,11 +87,15 @@ def error_for_response(status, body, rejected="Agent service rejected the run: {
     return AgentServerRejected(rejected.format(detail), code)
 
 
-def error_for_transport(exc):
-    """The error for an exception raised by httpx while talking to the agent server."""
-    if isinstance(exc, httpx.ConnectError):
+def error_for_transport(exc, unreachable=(httpx.ConnectError,), timeouts=(httpx.TimeoutException,)):
+    """The error for an exception an HTTP client raised while talking to the agent server.
+
+    The classes are httpx's (the plain calls); the worker's stream reader
+    passes aiohttp's.
+    """
+    if isinstance(exc, unreachable):
         return AgentServerUnavailable(f"Agent service unreachable at {settings.AGENTS['MCP_URL']}.")
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, timeouts):
         return AgentServerTimeout("Agent service timed out.")
     return AgentServerUnavailable(f"Connection to the agent service failed: {type(exc).__name__}.")
 

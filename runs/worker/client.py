@@ -23,6 +23,7 @@ from runs.agent_server import (  # noqa: F401
     AgentServerUnavailable,
     auth_headers,
     error_for_response,
+    error_for_transport,
     index_document,
     remove_document,
     search_knowledge,
@@ -69,12 +70,8 @@ async def open_run_stream(payload):
                     f"Agent service sent a malformed stream: expected text/event-stream, got {response.content_type!r}"
                 )
             yield RunStream(response)
-    except aiohttp.ClientConnectorError:
-        raise AgentServerUnavailable(f"Agent service unreachable at {settings.AGENTS['MCP_URL']}.") from None
-    except TimeoutError:  # aiohttp's timeouts are TimeoutErrors
-        raise AgentServerTimeout("Agent service timed out.") from None
-    except aiohttp.ClientError as exc:
-        raise AgentServerUnavailable(f"Connection to the agent service failed: {type(exc).__name__}.") from None
+    except (aiohttp.ClientError, TimeoutError) as exc:  # aiohttp's timeouts are TimeoutErrors
+        raise error_for_transport(exc, unreachable=aiohttp.ClientConnectorError, timeouts=TimeoutError) from None
 
 
 STREAM_HEADERS = {"Accept": "text/event-stream", "Content-Type": "application/json"}
