@@ -75,7 +75,8 @@ class BenchStack:
 
     def cpu_seconds(self):
         """CPU seconds (user + system) spent so far by each process: api, worker, agent server, and this client."""
-        spent = {name: group_cpu_seconds(process.pid) for name, process in self.measured.items()}
+        groups = group_cpu_seconds()
+        spent = {name: groups.get(process.pid, 0.0) for name, process in self.measured.items()}
         usage = resource.getrusage(resource.RUSAGE_SELF)
         spent["bench client"] = usage.ru_utime + usage.ru_stime
         return spent
@@ -92,13 +93,13 @@ class BenchStack:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def group_cpu_seconds(pgid):
-    """The CPU seconds of every live process in process group ``pgid``, read from /proc (Linux).
+def group_cpu_seconds():
+    """The CPU seconds of the live processes of each process group, by group id, read from /proc (Linux).
 
     Each process the stack starts leads a group of its own, so this counts a
     worker's pool children or a server's helpers too.
     """
-    total = 0
+    totals = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             # The command name (field 2) may hold spaces: split after its closing parenthesis.
@@ -106,6 +107,6 @@ def group_cpu_seconds(pgid):
         except (OSError, IndexError):
             continue  # ended meanwhile
         # fields[0] is field 3 (state): pgrp is field 5, utime and stime fields 14 and 15.
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / TICKS
+        group = int(fields[2])
+        totals[group] = totals.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / TICKS
+    return totals
