@@ -5,6 +5,7 @@ import socket
 import pytest
 from rest_framework.test import APIClient
 
+from ops import metrics, store
 from runs import services
 from testsupport import wait_until
 from testsupport.sockets import wait_for_status
@@ -35,12 +36,28 @@ def counts(families, process):
     }
 
 
+def fresh_counts(staff, process):
+    """The worker's counts from a snapshot it wrote after this call began.
+
+    A snapshot may be up to METRICS_PUSH_SECONDS old: dropping it and waiting for the
+    next one keeps an earlier test's late-counted runs out of the difference.
+    """
+    store.redis().delete(metrics.snapshot_key(process))
+    wait_until(lambda: process in str(scrape(staff)["agents_events_stored"].samples), timeout=20,
+               description="a fresh snapshot of the worker")
+    return counts(scrape(staff), process)
+
+
 def test_metrics_count_the_runs_a_real_worker_made(worker, staff, make_agent):
     process = f"worker:{socket.gethostname()}:{worker.pid}"
-    # The worker is shared by the whole test run: count from what it had already done.
-    wait_until(lambda: process in str(scrape(staff)["agents_events_stored"].samples), timeout=20,
-               description="the worker's first snapshot")
-    before = counts(scrape(staff), process)
+    # The worker is shared by the whole test run: count from what it had already done, once
+    # two fresh snapshots agree (nothing an earlier test started is still finishing).
+    before = fresh_counts(staff, process)
+    for _ in range(5):
+        again = fresh_counts(staff, process)
+        if again == before:
+            break
+        before = again
 
     agent = make_agent(config={"steps": 2, "tokens": 5, "delay_ms": 0})
     failing = make_agent(name="Failing", config={"steps": 2, "tokens": 5, "fail_at": 3})
