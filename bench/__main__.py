@@ -28,7 +28,7 @@ FULL = {
     "start": {"samples": 50},
     "sse": {"samples": 50, "streams": 200},
     "concurrency": {"ladder": [10, 100, 500, 1000, 2000], "rate": 4, "seconds": 10, "starts_per_second": 25},
-    "replay": {"events": 10_000},
+    "replay": {"sizes": [10_000, 100_000]},
     "runs_page": {"executions": 1_000_000},
 }
 QUICK = {
@@ -38,7 +38,7 @@ QUICK = {
     "start": {"samples": 3},
     "sse": {"samples": 3, "streams": 10},
     "concurrency": {"ladder": [5], "rate": 10, "seconds": 1, "starts_per_second": 10},
-    "replay": {"events": 500},
+    "replay": {"sizes": [500]},
     "runs_page": {"executions": 2_000},
 }
 
@@ -70,7 +70,7 @@ async def measure(stack, sizes, only=None):
         "concurrency": lambda: scenarios.concurrency(
             api, owner, load["ladder"], load["rate"], load["seconds"], load["starts_per_second"], stack.cpu_seconds
         ),
-        "replay": lambda: scenarios.replay(api, owner, sizes["replay"]["events"]),
+        "replay": lambda: scenarios.replay(api, owner, sizes["replay"]["sizes"], stack.cpu_seconds),
         "runs_page": lambda: scenarios.runs_page(api, owner, sizes["runs_page"]["executions"]),
         "naive": lambda: naive(stack, token, owner, sizes["naive"]),
     }
@@ -145,7 +145,12 @@ ROWS = [
         lambda r: f"{r['max_concurrent_executions']}",
         lambda r: f"p99 < {r['p99_limit_ms']:.0f} ms, no loss",
     ),
-    ("replay", "replay", lambda r: f"{r['seconds']} s", lambda r: f"{r['events']:,} events"),
+    (
+        "replay",
+        "replay",
+        lambda r: " / ".join(f"{size['seconds']} s" for size in r["sizes"]),
+        lambda r: " / ".join(f"{size['events']:,}" for size in r["sizes"]) + " events",
+    ),
     (
         "runs_page",
         "runs view page: newest / half way / failed",

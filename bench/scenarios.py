@@ -301,11 +301,13 @@ async def sustained(api, owner, executions, rate_per_execution, seconds, ramp, c
         "max_ms": ms(max(values) if values else None),
         "verified": verified,
         "delivered_events_per_second": round(in_window / (window_ended - all_started)),
-        "cpu_us_per_event": {
-            name: round((spent_after[name] - spent_before[name]) * 1e6 / max(in_window, 1))
-            for name in spent_before
-        },
+        "cpu_us_per_event": cpu_per_event(spent_before, spent_after, in_window),
     }
+
+
+def cpu_per_event(spent_before, spent_after, events):
+    """Per process, the CPU microseconds it spent between two ``cpu_seconds()`` readings, per event."""
+    return {name: round((spent_after[name] - spent_before[name]) * 1e6 / max(events, 1)) for name in spent_before}
 
 
 async def concurrency(
@@ -346,22 +348,30 @@ def cost_spread(steps):
     return spread
 
 
-async def replay(api, owner, events):
-    """Time for a reconnecting client to receive a whole stored execution of ``events`` events."""
+async def replay(api, owner, sizes, cpu_seconds):
+    """Time for a reconnecting client to receive a whole stored execution, for each size in ``sizes`` (events)."""
+    results = [await replay_one(api, owner, events, cpu_seconds) for events in sizes]
+    return {"sizes": results, "verified": all(result["verified"] for result in results)}
+
+
+async def replay_one(api, owner, events, cpu_seconds):
     config = {"steps": 0, "tokens": events - FRAME_EVENTS, "delay_ms": 0}
     watchers, ids, _ = await run_and_watch(api, owner, 1, config, timeout=600)
     await close_all(watchers)
     watcher = await Watcher(api, watchers[0].agent_id).open()
+    spent_before = cpu_seconds()
     began = time.perf_counter()
     await watcher.subscribe(ids[0], after_seq=0)
     await watcher.wait(ids[0], 120)
     elapsed = time.perf_counter() - began
+    spent_after = cpu_seconds()
     records = watcher.received[ids[0]]
     await watcher.close()
     return {
         "events": len(records),
         "seconds": round(elapsed, 3),
         "events_per_second": round(len(records) / elapsed),
+        "cpu_us_per_event": cpu_per_event(spent_before, spent_after, len(records)),
         "verified": exactly_once_in_order(records) and len(records) == events,
     }
 
