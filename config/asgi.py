@@ -20,19 +20,20 @@ dead and beat down, it is what still notices their runs. And it reports
 # First: it sets Django up, which must happen before anything imports models (the consumers do).
 from config.wsgi import application as django_app  # isort: skip
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from config.http import FreshContext, PooledWsgiToAsgi  # noqa: E402
-from config.websocket import BrowserOriginValidator  # noqa: E402
+from config.websocket import BrowserOriginValidator, plain_autobahn_log_arguments  # noqa: E402
 from langgraph import routing as langgraph_routing  # noqa: E402
 from mcp_api.asgi import application as mcp_app  # noqa: E402
 from ops import reporting  # noqa: E402
+from realtime.auth import SessionUserStack  # noqa: E402
 from realtime.routing import streaming_urlpatterns, websocket_urlpatterns  # noqa: E402
 from runs import sweeper  # noqa: E402
 
+plain_autobahn_log_arguments()
 django_pool = PooledWsgiToAsgi(django_app, threads=settings.API_THREADS)
 
 application = ProtocolTypeRouter(
@@ -49,7 +50,7 @@ application = ProtocolTypeRouter(
                 ]
             )
         ),
-        "websocket": BrowserOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": BrowserOriginValidator(SessionUserStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -31,6 +31,7 @@ from channels.exceptions import StopConsumer
 from django.conf import settings
 
 from contract.errors import PlatformError
+from realtime import wire
 from realtime.auth import user_for_scope
 from realtime.feed import Feed
 from realtime.lifetime import detach
@@ -220,8 +221,7 @@ class RunStreamConsumer(LangGraphConsumer):
 
 
 def _frame(event, data, frame_id):
-    payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return f"event: {event}\r\ndata: {payload}\r\nid: {frame_id}\r\n\r\n".encode()
+    return f"event: {event}\r\ndata: ".encode() + wire.dumps(data) + f"\r\nid: {frame_id}\r\n\r\n".encode()
 
 
 class RunWaitConsumer(LangGraphConsumer):

@@ -19,7 +19,6 @@ every group) is ``realtime.lifetime.ConnectionLifetime``.
 """
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -51,6 +50,7 @@ from runs.serializers import (
 )
 from threads.selectors import threads_visible_to
 
+from . import wire
 from .channel_layer import UNAVAILABLE_ERRORS
 from .feed import TERMINAL_STATUSES, Feed, LiveDispatch, RoomFeed, ThreadFeed, first_chunk_if_visible
 from .lifetime import ConnectionLifetime, carried_out, detach
@@ -158,9 +158,7 @@ class PlatformSocket(ConnectionLifetime, LiveDispatch, AsyncJsonWebsocketConsume
 
     @classmethod
     async def encode_json(cls, content):
-        # Messages are plain JSON types (event messages are built that way),
-        # and this runs once per event sent, so no custom encoder.
-        return json.dumps(content, separators=(",", ":"))
+        return wire.dumps(content).decode()
 
     async def connect(self):
         self.user = None

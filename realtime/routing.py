@@ -1,8 +1,8 @@
 """What the api's ASGI application routes to realtime: the sockets, and the streaming HTTP paths."""
 
-from channels.auth import AuthMiddlewareStack
 from django.urls import path, re_path
 
+from .auth import SessionUserStack
 from .consumers import AgentConsumer, UserConsumer
 from .sse import ExecutionStreamConsumer, RoomStreamConsumer, ThreadStreamConsumer
 
@@ -12,9 +12,9 @@ websocket_urlpatterns = [
 ]
 
 # Served on the event loop, never by the request threads (config/asgi.py).
-# AuthMiddlewareStack gives them the session's user, as Django's middleware would.
+# SessionUserStack gives them the session's user, as Django's middleware would.
 streaming_urlpatterns = [
-    path("api/executions/<uuid:execution_id>/stream/", AuthMiddlewareStack(ExecutionStreamConsumer.as_asgi())),
-    path("api/threads/<uuid:thread_id>/stream/", AuthMiddlewareStack(ThreadStreamConsumer.as_asgi())),
-    path("api/rooms/<uuid:room_id>/stream/", AuthMiddlewareStack(RoomStreamConsumer.as_asgi())),
+    path("api/executions/<uuid:execution_id>/stream/", SessionUserStack(ExecutionStreamConsumer.as_asgi())),
+    path("api/threads/<uuid:thread_id>/stream/", SessionUserStack(ThreadStreamConsumer.as_asgi())),
+    path("api/rooms/<uuid:room_id>/stream/", SessionUserStack(RoomStreamConsumer.as_asgi())),
 ]

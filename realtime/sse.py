@@ -42,6 +42,7 @@ from runs import selectors
 from runs.serializers import ThreadCursorField, after_seq_field
 from threads.selectors import threads_visible_to
 
+from . import wire
 from .auth import user_for_scope
 from .feed import Feed, LiveDispatch, Memberships, RoomFeed, ThreadFeed, first_chunk_if_visible
 from .lifetime import ConnectionLifetime
@@ -67,8 +68,7 @@ class ThreadStreamQuery(serializers.Serializer):
 
 
 def encode_frame(message, frame_id):
-    data = json.dumps(message, separators=(",", ":"))
-    return f"event: {message['type']}\nid: {frame_id}\ndata: {data}\n\n".encode()
+    return f"event: {message['type']}\nid: {frame_id}\ndata: ".encode() + wire.dumps(message) + b"\n\n"
 
 
 class EventStreamConsumer(ConnectionLifetime, LiveDispatch, AsyncConsumer):

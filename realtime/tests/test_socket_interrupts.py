@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 
 from runs.models import Interrupt
 from testsupport.openai_stub import text, tool_calls
-from testsupport.sockets import AgentSocket, wait_for_status
+from testsupport.sockets import AgentSocket
 
 pytestmark = [pytest.mark.usefixtures("worker")]
 
